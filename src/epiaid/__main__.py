@@ -1,0 +1,3 @@
+from epiaid.cli import main
+
+main()

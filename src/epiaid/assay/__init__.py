@@ -1,0 +1,1 @@
+"""RT-PCR assay design."""

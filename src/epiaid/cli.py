@@ -1,0 +1,62 @@
+"""The one ``epiaid`` command.
+
+Sub-commands are loaded lazily: ``epiaid trends changepoints`` must not pay for importing PyTorch
+and RDKit, and science commands must work without the web app being configured. Each capability
+exposes a Typer app in its ``cli`` module; platform commands live in :mod:`epiaid.core.cli`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+import typer.main
+
+#: command name -> "module:attribute" holding a Typer app or click command.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("epiaid.core.cli:serve", "Serve the web app with uvicorn (ASGI)."),
+    "demo": ("epiaid.core.cli:demo", "Migrate, load demo data and create a demo admin."),
+    "manage": ("epiaid.core.cli:manage", "Run a Django management command."),
+    "import": ("epiaid.situation.cli:app", "Import situation-map data (DS4C, coronamap, clinics, template)."),
+    "masks": ("epiaid.masks.cli:app", "Public mask-stock intake, API and rationing."),
+    "investigate": ("epiaid.investigation.cli:app", "Epidemiological-investigation analytics."),
+    "trends": ("epiaid.trends.cli:app", "Media and search-trend analytics."),
+    "assay": ("epiaid.assay.cli:app", "RT-PCR assay design and surveillance."),
+    "repurpose": ("epiaid.repurposing.cli:app", "Drug–target interaction and repurposing."),
+    "xray": ("epiaid.xray.cli:app", "Chest X-ray triage."),
+}
+
+
+def _load(spec: str) -> click.Command:
+    module_name, attr = spec.split(":")
+    obj: Any = getattr(importlib.import_module(module_name), attr)
+    if isinstance(obj, click.Command):
+        return obj
+    return typer.main.get_command(obj)
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = LAZY_COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        try:
+            command = _load(entry[0])
+        except ModuleNotFoundError as exc:
+            raise click.ClickException(f"'{cmd_name}' is not available: {exc}") from exc
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, help_) in sorted(LAZY_COMMANDS.items())])
+
+
+@click.group(cls=LazyGroup, help="epiaid — outbreak response platform.")
+@click.version_option(package_name="epiaid")
+def main() -> None:
+    pass

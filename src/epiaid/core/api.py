@@ -1,0 +1,35 @@
+"""The one django-ninja API; each capability contributes a router from its ``api`` module."""
+
+from __future__ import annotations
+
+import importlib
+
+from ninja import NinjaAPI
+
+from epiaid.core.capabilities import CAPABILITIES
+
+api = NinjaAPI(
+    title="epiaid API",
+    version="1",
+    description="Typed JSON APIs of every epiaid capability. Non-public endpoints need a signed-in "
+    "session with the role named in each operation; every access to personal data is audited.",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.get("/health", tags=["platform"], summary="Liveness probe")
+def health(request):  # type: ignore[no-untyped-def]
+    return {"status": "ok"}
+
+
+for _cap in CAPABILITIES:
+    try:
+        _module = importlib.import_module(f"{_cap.app}.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{_cap.app}.api":
+            raise
+        continue
+    _router = getattr(_module, "router", None)
+    if _router is not None:
+        api.add_router(f"/{_cap.slug}/", _router, tags=[_cap.slug])

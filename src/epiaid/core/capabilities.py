@@ -1,0 +1,41 @@
+"""The registry of capabilities: which Django apps exist and how the landing page links them.
+
+A capability is listed here once; settings, URLs, the API and the landing page all read this list,
+so adding a capability never means editing four files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Capability:
+    app: str  # dotted Django app path
+    slug: str  # URL prefix under /
+    title_en: str
+    title_ko: str
+    summary_en: str
+    summary_ko: str
+    public: bool  # whether anonymous visitors get a page
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability("epiaid.situation", "situation", "Situation map", "상황 지도",
+               "Confirmed cases' disclosed visits, clusters and screening clinics.",
+               "확진자 공개 동선, 집단발생, 선별진료소.", True),
+    Capability("epiaid.masks", "masks", "Mask stock", "공적 마스크 재고",
+               "Where to buy masks, and the public stock API.", "마스크 판매처 재고와 공개 API.", True),
+    Capability("epiaid.investigation", "investigation", "Epidemiological investigation", "역학조사 지원",
+               "Request–approval workflow, case paths and contacts.", "자료 요청·승인, 동선 재구성, 접촉자.", False),
+    Capability("epiaid.trends", "trends", "Media and search trends", "언론·검색 동향",
+               "Change points, issue timing and related words.", "변곡점, 이슈 시점, 연관어.", False),
+    Capability("epiaid.assay", "assay", "RT-PCR assay design", "RT-PCR 진단 시약 설계",
+               "Multiplex panels from genomes, inclusivity surveillance.", "유전체 기반 다중 패널 설계와 검출력 감시.", False),
+    Capability("epiaid.repurposing", "repurposing", "Drug repurposing", "약물 재창출",
+               "Drug–target affinity ranking of approved drugs, docking.", "승인 약물의 약물–표적 친화도 순위, 도킹.", False),
+    Capability("epiaid.xray", "xray", "Chest X-ray triage", "흉부 X선 분류",
+               "Pneumonia findings, severity, heatmap and worklist.", "폐렴 소견, 중증도, 히트맵, 판독 목록.", False),
+)
+
+CAPABILITY_APPS: tuple[str, ...] = tuple(c.app for c in CAPABILITIES)

@@ -1,0 +1,122 @@
+"""Roles and the one role check every non-public API and view goes through.
+
+Roles are Django groups (created by a data migration) so that later capabilities reuse them and
+admins manage membership in the ordinary admin. ``public`` is the anonymous visitor and has no group.
+Superusers hold every role: an emergency operator must never be locked out by a missing group.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from ninja.security import SessionAuth
+
+
+class Role(StrEnum):
+    PUBLIC = "public"
+    HEALTH_STAFF = "health_staff"
+    INVESTIGATOR = "investigator"
+    APPROVER = "approver"
+    CLINICIAN = "clinician"
+    REVIEWER = "reviewer"
+    PROGRAMME_OFFICER = "programme_officer"
+    ADMIN = "admin"
+
+
+#: Roles that exist as groups (everyone is implicitly ``public``).
+GROUP_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.PUBLIC)
+
+#: Any signed-in staff role: used where "someone from the response team" is the rule.
+STAFF_ROLES: tuple[Role, ...] = GROUP_ROLES
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def roles_of(user: Any) -> frozenset[Role]:
+    """The roles a user holds, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset({Role.PUBLIC})
+    cached = getattr(user, "_epiaid_roles", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    if getattr(user, "is_superuser", False):
+        roles = frozenset(Role)
+    else:
+        names = set(user.groups.values_list("name", flat=True))
+        roles = frozenset({Role.PUBLIC} | {r for r in GROUP_ROLES if r.value in names})
+    user._epiaid_roles = roles
+    return roles
+
+
+def has_role(user: Any, *allowed: Role | str) -> bool:
+    """True when the user holds any of ``allowed``; ``admin`` holds every role."""
+    held = roles_of(user)
+    if Role.ADMIN in held:
+        return True
+    return any(Role(r) in held for r in allowed)
+
+
+def check_role(request: HttpRequest, *allowed: Role | str, what: str = "") -> None:
+    """Raise PermissionDenied (and audit the refusal) unless the request's user holds a role."""
+    if has_role(request.user, *allowed):
+        return
+    from epiaid.core.audit import record
+
+    record(request, "denied", what or request.path, detail={"needs": [str(r) for r in allowed]})
+    raise PermissionDenied(f"requires one of the roles: {', '.join(str(r) for r in allowed)}")
+
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def role_required(*allowed: Role | str) -> Callable[[F], F]:
+    """View decorator: anonymous users go to login, signed-in users without the role get 403."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            check_role(request, *allowed)
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+class RoleAuth(SessionAuth):
+    """django-ninja auth: a signed-in session (CSRF-checked for writes) holding one of the roles.
+
+    Unauthenticated calls get 401; authenticated calls without the role get 403 and are audited.
+    """
+
+    def __init__(self, *allowed: Role | str) -> None:
+        super().__init__(csrf=True)
+        self.allowed: tuple[Role, ...] = tuple(Role(r) for r in allowed)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if not user:
+            return None
+        check_role(request, *self.allowed)
+        return user
+
+
+def role_auth(*allowed: Role | str) -> RoleAuth:
+    return RoleAuth(*allowed)
+
+
+def ensure_role_groups(names: Iterable[str] | None = None) -> None:
+    """Create the role groups; idempotent (used by the data migration and tests)."""
+    from django.contrib.auth.models import Group
+
+    for name in names or [r.value for r in GROUP_ROLES]:
+        Group.objects.get_or_create(name=name)

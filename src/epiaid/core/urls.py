@@ -1,0 +1,38 @@
+"""Root URLs: platform pages, the API, then each capability's pages under its slug."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+from epiaid.core import views
+from epiaid.core.api import api
+from epiaid.core.capabilities import CAPABILITIES
+
+admin.site.site_header = "epiaid"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.landing, name="landing"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+for _cap in CAPABILITIES:
+    try:
+        importlib.import_module(f"{_cap.app}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{_cap.app}.urls":
+            raise
+        continue
+    urlpatterns.append(path(f"{_cap.slug}/", include(f"{_cap.app}.urls")))
+    _extra = importlib.import_module(f"{_cap.app}.urls")
+    urlpatterns.extend(getattr(_extra, "root_urlpatterns", []))
+
+__all__ = ["i18n_patterns", "urlpatterns"]

@@ -1,0 +1,50 @@
+"""Platform pages: landing, login/logout and the admins' audit-log view."""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from epiaid.core.audit import record
+from epiaid.core.capabilities import CAPABILITIES
+from epiaid.core.models import AuditEvent
+from epiaid.core.roles import Role, role_required
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    links = []
+    for cap in CAPABILITIES:
+        try:
+            url = reverse(f"{cap.slug}:index")
+        except NoReverseMatch:
+            continue  # the capability exists as an app but has no page yet
+        links.append({"cap": cap, "url": url})
+    return render(request, "core/landing.html", {"links": links})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("landing")
+
+
+@role_required(Role.ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = AuditEvent.objects.select_related("actor").all()
+    if action := request.GET.get("action"):
+        events = events.filter(action=action)
+    if target := request.GET.get("target"):
+        events = events.filter(target__startswith=target)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    record(request, "view", "core.audit", detail={"page": page.number})
+    return render(request, "core/audit.html", {"page": page})

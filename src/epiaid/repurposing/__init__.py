@@ -1,0 +1,1 @@
+"""Drug repurposing."""

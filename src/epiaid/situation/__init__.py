@@ -1,0 +1,1 @@
+"""Situation map."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TrendsConfig(AppConfig):
+    name = "epiaid.trends"
+    label = "trends"
+    verbose_name = "Media and search trends"

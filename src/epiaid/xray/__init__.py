@@ -1,0 +1,1 @@
+"""Chest X-ray triage."""

@@ -1,0 +1,121 @@
+"""Fixtures shared by every capability's tests: roles, real data, a real ASGI server and Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from epiaid.core.roles import GROUP_ROLES, Role
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("EPIAID_SHARED_DATA", REPO.parent / "shared" / "data"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data sets beside the checkout; tests that need them skip where they are absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not available: {SHARED_DATA} is absent (a fresh clone without ../shared)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    def make(*roles: Role | str, username: str | None = None) -> Any:
+        name = username or ("user_" + "_".join(str(r) for r in roles) if roles else "user_none")
+        user = get_user_model().objects.create_user(name, password="correct horse battery staple 42")
+        for role in roles:
+            if Role(role) is not Role.PUBLIC:
+                group, _ = Group.objects.get_or_create(name=str(role))
+                user.groups.add(group)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(make_user: Callable[..., Any]) -> Callable[..., Client]:
+    """A test client signed in with exactly the given roles (``public`` means anonymous)."""
+
+    def make(*roles: Role | str) -> Client:
+        client = Client()
+        if roles and not (len(roles) == 1 and Role(roles[0]) is Role.PUBLIC):
+            client.force_login(make_user(*roles))
+        return client
+
+    return make
+
+
+ALL_ROLES: tuple[Role, ...] = (Role.PUBLIC, *GROUP_ROLES)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def asgi_server(transactional_db: Any) -> Iterator[str]:
+    """The real ASGI app served by uvicorn on a loopback port, sharing the test database."""
+    import uvicorn
+
+    from epiaid.core.asgi import application
+
+    port = _free_port()
+    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; `make test` installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium_browser: Any) -> Iterator[Any]:
+    """A fresh browser page that records every request it makes (to prove nothing leaves localhost)."""
+    context = chromium_browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.requests_seen = []  # type: ignore[attr-defined]
+    page.on("request", lambda req: page.requests_seen.append(req.url))
+    yield page
+    context.close()
