@@ -1,6 +1,31 @@
+"""ASGI entry point.
+
+A capability may put a fast path in front of Django by exposing ``wrap(app) -> app`` in its own
+``asgi`` module (the public mask API serves pre-serialised bytes this way, because Django's
+per-request cost, not the lookup, bounds its throughput). Everything else goes through Django.
+"""
+
+import importlib
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiaid.core.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+
+def _wrapped(app):  # type: ignore[no-untyped-def]
+    from epiaid.core.capabilities import CAPABILITIES
+
+    for cap in CAPABILITIES:
+        try:
+            module = importlib.import_module(f"{cap.app}.asgi")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{cap.app}.asgi":
+                raise
+            continue
+        app = module.wrap(app)
+    return app
+
+
+application = _wrapped(django_application)
