@@ -47,6 +47,23 @@ def plain_text(value: str | None, field: str, *, max_length: int = 500) -> str:
     return text
 
 
+_DANGEROUS = re.compile(
+    r"<\s*/?\s*(script|iframe|object|embed|style|svg|img|link|meta|form|input|base)\b|javascript\s*:|\bon[a-z]+\s*=",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def strip_markup(value: str | None, field: str, *, max_length: int = 500) -> tuple[str, bool]:
+    """For sources known to carry presentation markup (coronamap.site's ``<span>``/``<br>``): keep the
+    text, drop the tags, and still refuse anything executable. Returns (text, whether tags were removed)."""
+    text = normalise(value)
+    if _DANGEROUS.search(text):
+        raise TextError(f"{field} contains HTML or script, which is not allowed")
+    cleaned = normalise(_TAG.sub(" ", text))
+    return plain_text(cleaned, field, max_length=max_length), cleaned != text
+
+
 # Province-level names: canonical English (as in DS4C) ↔ Korean official and short forms.
 PROVINCES: dict[str, tuple[str, ...]] = {
     "Seoul": ("서울특별시", "서울시", "서울"),

@@ -1,0 +1,117 @@
+"""Write side for staff: create/edit cases and visits, toggle disclosure, publish from investigations.
+
+Every write is audited by the caller's request; validation reuses the importers' field rules so a
+visit typed in the editor and one imported from a CSV obey the same checks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from epiaid.core.audit import record
+from epiaid.core.geo import CoordinateError, check_korea
+from epiaid.core.korean import TextError, plain_text, province_en
+from epiaid.situation.models import Case, Source, Visit
+
+
+class EditError(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
+def _clean_text(value: Any, field: str, *, required: bool = False, max_length: int = 200) -> str:
+    try:
+        text = plain_text(value, field, max_length=max_length)
+    except TextError as exc:
+        raise EditError(field, str(exc)) from exc
+    if required and not text:
+        raise EditError(field, "is required")
+    return text
+
+
+def clean_visit_fields(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        lat, lng = check_korea(data.get("lat"), data.get("lng"), lat_field="lat", lng_field="lng")
+    except CoordinateError as exc:
+        raise EditError("lat/lng", str(exc)) from exc
+    day = data.get("date")
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError as exc:
+            raise EditError("date", f"is not a date: {day!r}") from exc
+    if not isinstance(day, date):
+        raise EditError("date", "is required")
+    start, end = data.get("start_time"), data.get("end_time")
+    for name, value in (("start_time", start), ("end_time", end)):
+        if value is not None and not isinstance(value, time | str):
+            raise EditError(name, "is not a time")
+    start = time.fromisoformat(start) if isinstance(start, str) and start else (start or None)
+    end = time.fromisoformat(end) if isinstance(end, str) and end else (end or None)
+    if start and end and end < start:
+        raise EditError("end_time", "is before start_time")
+    address = _clean_text(data.get("address"), "address", max_length=300)
+    return {
+        "date": day, "start_time": start, "end_time": end,
+        "place_name": _clean_text(data.get("place_name"), "place_name", required=True),
+        "place_name_en": _clean_text(data.get("place_name_en"), "place_name_en"),
+        "category": _clean_text(data.get("category"), "category", max_length=40),
+        "address": address, "province": province_en(address.split(" ")[0] if address else "") or "",
+        "lat": lat, "lng": lng, "disclosed": bool(data.get("disclosed", True)),
+    }
+
+
+@transaction.atomic
+def create_case(request: HttpRequest | None, data: dict[str, Any], *, actor: Any = None) -> Case:
+    number = _clean_text(data.get("number"), "number", required=True, max_length=40)
+    if Case.objects.filter(number=number).exists():
+        raise EditError("number", f"case {number} already exists")
+    case = Case.objects.create(
+        number=number, source=Source.MANUAL,
+        confirmed_date=data.get("confirmed_date") or None,
+        province=province_en(data.get("province")) or _clean_text(data.get("province"), "province"),
+        city=_clean_text(data.get("city"), "city"),
+        infection_case=_clean_text(data.get("infection_case"), "infection_case"),
+        infected_by=_clean_text(data.get("infected_by"), "infected_by", max_length=40),
+    )
+    record(request, "create", "situation.case", object_id=case.number, actor=actor)
+    return case
+
+
+@transaction.atomic
+def add_visit(request: HttpRequest | None, case: Case, data: dict[str, Any], *, source: str = Source.MANUAL,
+              actor: Any = None) -> Visit:
+    fields = clean_visit_fields(data)
+    key = f"{case.number}|{datetime.now().timestamp()}|{Visit.objects.count()}"
+    visit = Visit.objects.create(case=case, source=source, source_key=key, **fields)
+    record(request, "create", "situation.visit", object_id=visit.id,
+           detail={"case": case.number, "disclosed": visit.disclosed}, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def update_visit(request: HttpRequest | None, visit: Visit, data: dict[str, Any]) -> Visit:
+    merged = {
+        "date": visit.date, "start_time": visit.start_time, "end_time": visit.end_time,
+        "place_name": visit.place_name, "place_name_en": visit.place_name_en, "category": visit.category,
+        "address": visit.address, "lat": visit.lat, "lng": visit.lng, "disclosed": visit.disclosed,
+        **{k: v for k, v in data.items() if v is not None},
+    }
+    for name, value in clean_visit_fields(merged).items():
+        setattr(visit, name, value)
+    visit.save()
+    record(request, "update", "situation.visit", object_id=visit.id, detail={"fields": sorted(data)})
+    return visit
+
+
+@transaction.atomic
+def set_disclosed(request: HttpRequest | None, visit: Visit, disclosed: bool) -> Visit:
+    visit.disclosed = disclosed
+    visit.save(update_fields=["disclosed", "updated_at"])
+    record(request, "update", "situation.visit", object_id=visit.id, detail={"disclosed": disclosed})
+    return visit

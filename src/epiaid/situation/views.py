@@ -1,0 +1,84 @@
+"""Pages: the public situation map and the staff editor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from epiaid.core.audit import record
+from epiaid.core.roles import Role, has_role, role_required
+from epiaid.situation.models import Case, Visit
+from epiaid.situation.services import editing
+from epiaid.situation.services.disclosure import current_policy
+from epiaid.situation.services.importers import template_csv
+
+STAFF_ROLES = (Role.HEALTH_STAFF, Role.INVESTIGATOR)
+
+
+def map_page(request: HttpRequest) -> HttpResponse:
+    """Everyone gets the map; staff get every visit (their view is audited by the staff API)."""
+    staff = has_role(request.user, *STAFF_ROLES)
+    policy = current_policy()
+    return render(request, "situation/map.html", {
+        "staff_view": staff,
+        "visits_endpoint": "/api/situation/staff/visits" if staff else "/api/situation/visits",
+        "policy": policy,
+    })
+
+
+def template_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="epiaid-visits-template.csv"'
+    return response
+
+
+@role_required(*STAFF_ROLES)
+def staff_cases(request: HttpRequest) -> HttpResponse:
+    cases = Case.objects.order_by("-confirmed_date", "number")
+    if q := request.GET.get("q", "").strip():
+        cases = cases.filter(number__icontains=q)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    record(request, "list", "situation.case", detail={"page": page.number, "q": q})
+    return render(request, "situation/staff_cases.html", {"page": page, "q": q,
+                                                          "can_edit": has_role(request.user, Role.HEALTH_STAFF)})
+
+
+@role_required(*STAFF_ROLES)
+def staff_case(request: HttpRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(Case, number=number)
+    can_edit = has_role(request.user, Role.HEALTH_STAFF)
+    if request.method == "POST":
+        if not can_edit:
+            record(request, "denied", "situation.visit", object_id=number)
+            return HttpResponse("health_staff role required to edit", status=403)
+        try:
+            editing.add_visit(request, case, request.POST.dict())
+            messages.success(request, "visit added")
+            return redirect("situation:staff-case", number=number)
+        except editing.EditError as exc:
+            messages.error(request, str(exc))
+    record(request, "view", "situation.case", object_id=number)
+    return render(request, "situation/staff_case.html", {"case": case, "visits": case.visits.all(),
+                                                         "can_edit": can_edit, "policy": current_policy()})
+
+
+@require_POST
+@role_required(Role.HEALTH_STAFF)
+def toggle_disclosure(request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.select_related("case"), id=visit_id)
+    editing.set_disclosed(request, visit, not visit.disclosed)
+    return redirect("situation:staff-case", number=visit.case.number)
+
+
+@role_required(Role.HEALTH_STAFF)
+def staff_new_case(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            case = editing.create_case(request, request.POST.dict())
+            return redirect("situation:staff-case", number=case.number)
+        except editing.EditError as exc:
+            messages.error(request, str(exc))
+    return render(request, "situation/staff_new_case.html", {})
