@@ -65,6 +65,24 @@ def client_as(make_user: Callable[..., Any]) -> Callable[..., Client]:
 
 ALL_ROLES: tuple[Role, ...] = (Role.PUBLIC, *GROUP_ROLES)
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "client", "admin_client", "admin_user",
+                "live_server", "django_user_model", "make_user", "client_as", "asgi_server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, run only tests that touch the database: the rest already ran on SQLite
+    and cannot behave differently (keeps CI's two passes inside its time budget)."""
+    if not os.environ.get("EPIAID_DATABASE_URL", "").startswith(("postgres", "postgresql")):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or bool(
+            _DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -45,6 +45,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(action=action)
     if target := request.GET.get("target"):
         events = events.filter(target__startswith=target)
+    # Record first: the paginator counts rows once, and the reader's own access belongs on the page.
+    record(request, "view", "core.audit", detail={"page": request.GET.get("page", "1")})
     page = Paginator(events, 100).get_page(request.GET.get("page"))
-    record(request, "view", "core.audit", detail={"page": page.number})
     return render(request, "core/audit.html", {"page": page})

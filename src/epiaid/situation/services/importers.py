@@ -94,7 +94,7 @@ def read_csv(source: str | Path | bytes, required: Iterable[str], aliases: dict[
              ) -> tuple[Iterator[tuple[int, dict[str, str]]], str]:
     """Rows as dicts keyed by canonical column names, with 1-based file row numbers (header = row 1)."""
     text, encoding = read_text(source)
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         header = next(reader)
     except StopIteration as exc:

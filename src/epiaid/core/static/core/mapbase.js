@@ -13,7 +13,9 @@
   function create(elementId, options) {
     const el = document.getElementById(elementId);
     const opts = Object.assign({ center: KOREA_CENTER, zoom: 7, preferCanvas: true }, options || {});
-    const map = L.map(el, { preferCanvas: opts.preferCanvas, zoomControl: true }).setView(opts.center, opts.zoom);
+    // maxZoom must be set on the map itself: without a tile layer, marker clustering has nothing to read it from.
+    const map = L.map(el, { preferCanvas: opts.preferCanvas, zoomControl: true, maxZoom: 19, minZoom: 5 })
+      .setView(opts.center, opts.zoom);
     const tileUrl = el.dataset.tileUrl || "";
     if (tileUrl) {
       L.tileLayer(tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
