@@ -22,9 +22,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("EPIAID_SHARED_DATA", REPO.parent / "shared" / "data"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-dev-shm-usage",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -65,8 +72,19 @@ def client_as(make_user: Callable[..., Any]) -> Callable[..., Client]:
 
 ALL_ROLES: tuple[Role, ...] = (Role.PUBLIC, *GROUP_ROLES)
 
-_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "client", "admin_client", "admin_user",
-                "live_server", "django_user_model", "make_user", "client_as", "asgi_server"}
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "client",
+    "admin_client",
+    "admin_user",
+    "live_server",
+    "django_user_model",
+    "make_user",
+    "client_as",
+    "asgi_server",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -77,7 +95,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keep, drop = [], []
     for item in items:
         uses_db = item.get_closest_marker("django_db") is not None or bool(
-            _DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+            _DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
         (keep if uses_db else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

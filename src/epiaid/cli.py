@@ -8,7 +8,7 @@ exposes a Typer app in its ``cli`` module; platform commands live in :mod:`epiai
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, cast
 
 import click
 import typer.main
@@ -33,7 +33,8 @@ def _load(spec: str) -> click.Command:
     obj: Any = getattr(importlib.import_module(module_name), attr)
     if isinstance(obj, click.Command):
         return obj
-    return typer.main.get_command(obj)
+    # Typer builds on its own copy of click; the objects are duck-type compatible with ours.
+    return cast(click.Command, typer.main.get_command(obj))
 
 
 class LazyGroup(click.Group):

@@ -128,6 +128,7 @@ def test_openapi_documents_the_situation_api() -> None:
 def test_uploads_over_the_size_limit_are_refused_before_reading(settings: Any, client_as: Any) -> None:
     settings.MAX_UPLOAD_BYTES = 1000
     response = client_as(Role.HEALTH_STAFF).post(
-        "/api/situation/staff/imports/template", data=b"x" * 5000, content_type="text/csv")
+        "/api/situation/staff/imports/template", data=b"x" * 5000, content_type="text/csv"
+    )
     assert response.status_code == 413
     assert "exceeds the limit" in response.json()["detail"]

@@ -39,14 +39,39 @@ CLINICS_CSV_CP949 = (
 
 def coronamap_json() -> bytes:
     rows = [
-        {"patient": "105번째", "profile": "(55.여.한국)", "month": 2, "day": 18, "place": "경산 세무서 방문",
-         "address": "경북 경산시 동부동", "place_en": "a visit to the Gyeongsan tax office",
-         "lat": 35.817049, "lng": 128.759688},
-        {"patient": "73번째 확진자", "profile": "-", "month": 2, "day": 20,
-         "place": "포항의료원 <span style='color:red;'>격리</span>", "address": "경북 포항시 북구 용흥동",
-         "place_en": "Pohang Medical Center", "lat": 36.034762, "lng": 129.355059},
-        {"patient": "74번째", "profile": "-", "month": 2, "day": 21, "place": "<script>alert(1)</script>",
-         "address": "", "place_en": "", "lat": 36.0, "lng": 129.3},
+        {
+            "patient": "105번째",
+            "profile": "(55.여.한국)",
+            "month": 2,
+            "day": 18,
+            "place": "경산 세무서 방문",
+            "address": "경북 경산시 동부동",
+            "place_en": "a visit to the Gyeongsan tax office",
+            "lat": 35.817049,
+            "lng": 128.759688,
+        },
+        {
+            "patient": "73번째 확진자",
+            "profile": "-",
+            "month": 2,
+            "day": 20,
+            "place": "포항의료원 <span style='color:red;'>격리</span>",
+            "address": "경북 포항시 북구 용흥동",
+            "place_en": "Pohang Medical Center",
+            "lat": 36.034762,
+            "lng": 129.355059,
+        },
+        {
+            "patient": "74번째",
+            "profile": "-",
+            "month": 2,
+            "day": 21,
+            "place": "<script>alert(1)</script>",
+            "address": "",
+            "place_en": "",
+            "lat": 36.0,
+            "lng": 129.3,
+        },
     ]
     return json.dumps(rows, ensure_ascii=False).encode()
 
@@ -56,7 +81,27 @@ def template_csv(rows: list[list[str]]) -> bytes:
     return ("\n".join([header, *(",".join(r) for r in rows)]) + "\n").encode()
 
 
-def template_row(case: str = "T-1", day: date = date(2020, 3, 1), place: str = "명동교자", lat: str = "37.5626",
-                 lng: str = "126.9856", disclosed: str = "yes", start: str = "12:00", end: str = "13:00") -> list[str]:
-    return [case, "2020-03-02", day.isoformat(), start, end, place, "", "restaurant", "서울특별시 중구 명동10길 29",
-            lat, lng, disclosed]
+def template_row(
+    case: str = "T-1",
+    day: date = date(2020, 3, 1),
+    place: str = "명동교자",
+    lat: str = "37.5626",
+    lng: str = "126.9856",
+    disclosed: str = "yes",
+    start: str = "12:00",
+    end: str = "13:00",
+) -> list[str]:
+    return [
+        case,
+        "2020-03-02",
+        day.isoformat(),
+        start,
+        end,
+        place,
+        "",
+        "restaurant",
+        "서울특별시 중구 명동10길 29",
+        lat,
+        lng,
+        disclosed,
+    ]

@@ -49,8 +49,11 @@ def test_reimporting_the_same_files_updates_nothing_and_duplicates_nothing() -> 
     _load_ds4c()
     import_ds4c_routes(f.ROUTES_CSV.encode())
     counts = (Case.objects.count(), Visit.objects.count(), Cluster.objects.count())
-    again = [import_ds4c_clusters(f.CLUSTERS_CSV.encode()), import_ds4c_cases(f.CASES_CSV.encode()),
-             import_ds4c_routes(f.ROUTES_CSV.encode())]
+    again = [
+        import_ds4c_clusters(f.CLUSTERS_CSV.encode()),
+        import_ds4c_cases(f.CASES_CSV.encode()),
+        import_ds4c_routes(f.ROUTES_CSV.encode()),
+    ]
     assert (Case.objects.count(), Visit.objects.count(), Cluster.objects.count()) == counts
     assert all(r.created == 0 and r.updated == 0 for r in again)
 
@@ -111,8 +114,12 @@ def test_invalid_json_names_line_and_column() -> None:
 
 
 def test_template_import_refuses_html_in_text_and_times_in_the_wrong_order() -> None:
-    rows = [f.template_row(), f.template_row(place="<b onclick=x>식당</b>"),
-            f.template_row(place="다른식당", start="14:00", end="13:00"), f.template_row(lat="91", place="x")]
+    rows = [
+        f.template_row(),
+        f.template_row(place="<b onclick=x>식당</b>"),
+        f.template_row(place="다른식당", start="14:00", end="13:00"),
+        f.template_row(lat="91", place="x"),
+    ]
     report = import_template(f.template_csv(rows))
     assert report.created == 1
     fields = {r.row: r.field for r in report.rejected}

@@ -47,15 +47,19 @@ def test_public_map_shows_routes_clusters_clinics_and_nearest_clinics(asgi_serve
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / "situation-map.png"))
-    outside = [u for u in page.requests_seen if urlparse(u).hostname not in {"127.0.0.1", None}
-               and not u.startswith(("data:", "blob:"))]
+    outside = [
+        u
+        for u in page.requests_seen
+        if urlparse(u).hostname not in {"127.0.0.1", None} and not u.startswith(("data:", "blob:"))
+    ]
     assert outside == []
 
 
 def test_map_uses_my_location_for_nearest_clinics(asgi_server: str, chromium_browser: Any) -> None:
     _load_synthetic()
-    context = chromium_browser.new_context(geolocation={"latitude": 35.8714, "longitude": 128.6014},
-                                           permissions=["geolocation"])
+    context = chromium_browser.new_context(
+        geolocation={"latitude": 35.8714, "longitude": 128.6014}, permissions=["geolocation"]
+    )
     page = context.new_page()
     page.goto(f"{asgi_server}/situation/")
     _wait_ready(page)

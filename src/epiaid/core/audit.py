@@ -32,9 +32,10 @@ def record(
     """Append one audit event. ``target`` names the kind of data (e.g. ``situation.case``)."""
     user = actor if actor is not None else getattr(request, "user", None)
     authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
+    label = user.get_username() if authenticated and user is not None else "anonymous"
     return AuditEvent.objects.create(
         actor=user if authenticated else None,
-        actor_label=(user.get_username() if authenticated else "anonymous"),
+        actor_label=label,
         action=action,
         target=target,
         object_id="" if object_id is None else str(object_id),

@@ -25,8 +25,9 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiaid.core.settings")
-    uvicorn.run("epiaid.core.asgi:application", host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        "epiaid.core.asgi:application", host=host, port=port, workers=workers, log_level="warning", access_log=False
+    )
 
 
 @click.command()

@@ -89,7 +89,9 @@ def in_korea(lat: float, lng: float) -> bool:
     return KOREA_LAT[0] <= lat <= KOREA_LAT[1] and KOREA_LNG[0] <= lng <= KOREA_LNG[1]
 
 
-def check_korea(lat: object, lng: object, *, lat_field: str = "latitude", lng_field: str = "longitude") -> tuple[float, float]:
+def check_korea(
+    lat: object, lng: object, *, lat_field: str = "latitude", lng_field: str = "longitude"
+) -> tuple[float, float]:
     """Validate a coordinate meant to lie in Korea; names swapped lat/lng explicitly."""
     la, lo = parse_float(lat, lat_field), parse_float(lng, lng_field)
     if in_korea(la, lo):

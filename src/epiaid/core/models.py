@@ -21,12 +21,29 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    ACTIONS = ["view", "list", "create", "update", "delete", "export", "import", "denied", "approve",
-               "reject", "login", "override", "publish", "purge", "upload", "analyse"]
+    ACTIONS = [
+        "view",
+        "list",
+        "create",
+        "update",
+        "delete",
+        "export",
+        "import",
+        "denied",
+        "approve",
+        "reject",
+        "login",
+        "override",
+        "publish",
+        "purge",
+        "upload",
+        "analyse",
+    ]
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=20, db_index=True)
     target = models.CharField(max_length=100, db_index=True)

@@ -35,8 +35,10 @@ class CaseAdmin(admin.ModelAdmin[Case]):
     change_list_template = "admin/situation/case_changelist.html"
 
     def get_urls(self) -> list[Any]:
-        return [path("import/", self.admin_site.admin_view(self.import_view), name="situation_import"),
-                *super().get_urls()]
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="situation_import"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST or None, request.FILES or None)

@@ -63,18 +63,36 @@ def _filter(query: VisitQuery, case: str | None = None) -> VisitFilter:
         bbox = BBox.parse(query.bbox) if query.bbox else None
     except CoordinateError as exc:
         raise HttpError(400, str(exc)) from exc
-    return VisitFilter(date_from=query.date_from, date_to=query.date_to, region=query.region, bbox=bbox,
-                       category=query.category, text=query.q, case=case)
+    return VisitFilter(
+        date_from=query.date_from,
+        date_to=query.date_to,
+        region=query.region,
+        bbox=bbox,
+        category=query.category,
+        text=query.q,
+        case=case,
+    )
 
 
-def _page(query: VisitQuery, *, staff: bool, flt: VisitFilter, include_undisclosed: bool = False,
-          ) -> dict[str, Any]:
+def _page(
+    query: VisitQuery,
+    *,
+    staff: bool,
+    flt: VisitFilter,
+    include_undisclosed: bool = False,
+) -> dict[str, Any]:
     visits = visits_for(staff=staff, flt=flt, include_undisclosed=include_undisclosed)
     total = visits.count()
-    rows = serialise_visits(visits[query.offset:query.offset + query.limit], staff=staff)
+    rows = serialise_visits(visits[query.offset : query.offset + query.limit], staff=staff)
     policy = current_policy()
-    return {"count": total, "limit": query.limit, "offset": query.offset, "as_of": policy.as_of.isoformat(),
-            "window_days": policy.window_days, "results": rows}
+    return {
+        "count": total,
+        "limit": query.limit,
+        "offset": query.offset,
+        "as_of": policy.as_of.isoformat(),
+        "window_days": policy.window_days,
+        "results": rows,
+    }
 
 
 @router.get("/visits", summary="Disclosed visits inside the public disclosure window")
@@ -91,13 +109,22 @@ def public_visits_geojson(request: HttpRequest, query: Query[VisitQuery]) -> dic
 @router.get("/policy", summary="The disclosure policy in force")
 def policy(request: HttpRequest) -> dict[str, Any]:
     p = current_policy()
-    return {"window_days": p.window_days, "as_of": p.as_of.isoformat(),
-            "first_public_date": p.first_public_date.isoformat()}
+    return {
+        "window_days": p.window_days,
+        "as_of": p.as_of.isoformat(),
+        "first_public_date": p.first_public_date.isoformat(),
+    }
 
 
 @router.get("/clinics", summary="Screening clinics")
-def clinics(request: HttpRequest, region: str | None = None, bbox: str | None = None,
-            specimen_only: bool = False, limit: int = 1000, offset: int = 0) -> dict[str, Any]:
+def clinics(
+    request: HttpRequest,
+    region: str | None = None,
+    bbox: str | None = None,
+    specimen_only: bool = False,
+    limit: int = 1000,
+    offset: int = 0,
+) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise HttpError(400, f"limit must be 1..{MAX_LIMIT} and offset ≥ 0")
     rows = Clinic.objects.all()
@@ -113,13 +140,18 @@ def clinics(request: HttpRequest, region: str | None = None, bbox: str | None = 
         rows = rows.filter(lat__gte=b.south, lat__lte=b.north, lng__gte=b.west, lng__lte=b.east)
     if specimen_only:
         rows = rows.filter(specimen_collection=True)
-    return {"count": rows.count(), "limit": limit, "offset": offset,
-            "results": [clinic_dict(c) for c in rows[offset:offset + limit]]}
+    return {
+        "count": rows.count(),
+        "limit": limit,
+        "offset": offset,
+        "results": [clinic_dict(c) for c in rows[offset : offset + limit]],
+    }
 
 
 @router.get("/clinics/nearest", summary="Nearest screening clinics by great-circle distance")
-def clinics_nearest(request: HttpRequest, lat: float, lng: float, limit: int = 5,
-                    specimen_only: bool = False) -> dict[str, Any]:
+def clinics_nearest(
+    request: HttpRequest, lat: float, lng: float, limit: int = 5, specimen_only: bool = False
+) -> dict[str, Any]:
     if not 1 <= limit <= 50:
         raise HttpError(400, "limit must be between 1 and 50")
     try:
@@ -142,23 +174,31 @@ def clusters(request: HttpRequest, region: str | None = None) -> dict[str, Any]:
 @router.get("/categories", summary="Visit categories and how many disclosed visits each has")
 def categories(request: HttpRequest) -> list[dict[str, Any]]:
     visits = current_policy().public(Visit.objects.all())
-    return list(visits.values("category").annotate(count=Count("id")).order_by("-count"))
+    rows = visits.values("category").annotate(count=Count("id")).order_by("-count")
+    return [{"category": r["category"], "count": r["count"]} for r in rows]
 
 
 # ----------------------------------------------------------------------------------------- staff
 
 
 @router.get("/staff/visits", auth=STAFF_READ, summary="All visits with case numbers (staff, audited)")
-def staff_visits(request: HttpRequest, query: Query[VisitQuery], case: str | None = None,
-                 include_undisclosed: bool = True) -> dict[str, Any]:
+def staff_visits(
+    request: HttpRequest, query: Query[VisitQuery], case: str | None = None, include_undisclosed: bool = True
+) -> dict[str, Any]:
     page = _page(query, staff=True, flt=_filter(query, case), include_undisclosed=include_undisclosed)
     record(request, "list", "situation.visit", detail={"count": len(page["results"]), "case": case})
     return page
 
 
 @router.get("/staff/cases", auth=STAFF_READ, summary="Confirmed cases with personal data (staff, audited)")
-def staff_cases(request: HttpRequest, region: str | None = None, confirmed_from: date | None = None,
-                confirmed_to: date | None = None, limit: int = 500, offset: int = 0) -> dict[str, Any]:
+def staff_cases(
+    request: HttpRequest,
+    region: str | None = None,
+    confirmed_from: date | None = None,
+    confirmed_to: date | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise HttpError(400, f"limit must be 1..{MAX_LIMIT} and offset ≥ 0")
     rows = Case.objects.select_related("cluster")
@@ -170,7 +210,7 @@ def staff_cases(request: HttpRequest, region: str | None = None, confirmed_from:
         rows = rows.filter(confirmed_date__gte=confirmed_from)
     if confirmed_to:
         rows = rows.filter(confirmed_date__lte=confirmed_to)
-    page = [case_dict(c) for c in rows[offset:offset + limit]]
+    page = [case_dict(c) for c in rows[offset : offset + limit]]
     record(request, "list", "situation.case", detail={"count": len(page)})
     return {"count": rows.count(), "limit": limit, "offset": offset, "results": page}
 
@@ -260,6 +300,14 @@ def import_file(request: HttpRequest, kind: ImportKind, file: UploadedFile = Fil
     except ImportFileError as exc:
         record(request, "import", f"situation.{kind}", detail={"error": str(exc), "file": file.name})
         raise HttpError(400, f"{file.name}: {exc}") from exc
-    record(request, "import", f"situation.{kind}", detail={"file": file.name, **{
-        k: v for k, v in report.as_dict().items() if k != "rejected"}, "rejected": len(report.rejected)})
+    record(
+        request,
+        "import",
+        f"situation.{kind}",
+        detail={
+            "file": file.name,
+            **{k: v for k, v in report.as_dict().items() if k != "rejected"},
+            "rejected": len(report.rejected),
+        },
+    )
     return report.as_dict()

@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="Import situation-map data (idempotent: re-import updates, never duplicates).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Import situation-map data (idempotent: re-import updates, never duplicates).", no_args_is_help=True
+)
 console = Console()
 
 
@@ -29,8 +30,9 @@ def _run(kind: str, path: Path, show: int) -> None:
     for report in reports:
         console.print(report.summary() + f" (encoding {report.encoding})")
         if report.rejected or report.warnings:
-            reasons = Counter(f"rejected · {r.field}: {re.sub(r'[0-9]+', 'N', r.reason.split(' (')[0])}"
-                              for r in report.rejected)
+            reasons = Counter(
+                f"rejected · {r.field}: {re.sub(r'[0-9]+', 'N', r.reason.split(' (')[0])}" for r in report.rejected
+            )
             reasons.update(f"warning · {w.field}: {w.reason}" for w in report.warnings)
             for reason, count in reasons.most_common(8):
                 console.print(f"  {count:>5} × {reason}")

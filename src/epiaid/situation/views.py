@@ -22,11 +22,15 @@ def map_page(request: HttpRequest) -> HttpResponse:
     """Everyone gets the map; staff get every visit (their view is audited by the staff API)."""
     staff = has_role(request.user, *STAFF_ROLES)
     policy = current_policy()
-    return render(request, "situation/map.html", {
-        "staff_view": staff,
-        "visits_endpoint": "/api/situation/staff/visits" if staff else "/api/situation/visits",
-        "policy": policy,
-    })
+    return render(
+        request,
+        "situation/map.html",
+        {
+            "staff_view": staff,
+            "visits_endpoint": "/api/situation/staff/visits" if staff else "/api/situation/visits",
+            "policy": policy,
+        },
+    )
 
 
 def template_download(request: HttpRequest) -> HttpResponse:
@@ -42,8 +46,11 @@ def staff_cases(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(number__icontains=q)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     record(request, "list", "situation.case", detail={"page": page.number, "q": q})
-    return render(request, "situation/staff_cases.html", {"page": page, "q": q,
-                                                          "can_edit": has_role(request.user, Role.HEALTH_STAFF)})
+    return render(
+        request,
+        "situation/staff_cases.html",
+        {"page": page, "q": q, "can_edit": has_role(request.user, Role.HEALTH_STAFF)},
+    )
 
 
 @role_required(*STAFF_ROLES)
@@ -61,8 +68,11 @@ def staff_case(request: HttpRequest, number: str) -> HttpResponse:
         except editing.EditError as exc:
             messages.error(request, str(exc))
     record(request, "view", "situation.case", object_id=number)
-    return render(request, "situation/staff_case.html", {"case": case, "visits": case.visits.all(),
-                                                         "can_edit": can_edit, "policy": current_policy()})
+    return render(
+        request,
+        "situation/staff_case.html",
+        {"case": case, "visits": case.visits.all(), "can_edit": can_edit, "policy": current_policy()},
+    )
 
 
 @require_POST

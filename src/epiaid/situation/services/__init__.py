@@ -6,6 +6,7 @@ confirmed case and publish selected visits under the disclosure policy.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,14 +17,20 @@ from epiaid.situation.services.importers import ImportFileError, ImportReport
 from epiaid.situation.services.queries import VisitFilter, nearest_clinics
 
 
+def _time_of(value: Any) -> Any:
+    """Investigations hand over datetimes; the map stores the time of day."""
+    return value.time() if isinstance(value, datetime) else value
+
+
 def case_exists(number: str) -> bool:
     from epiaid.situation.models import Case
 
     return Case.objects.filter(number=number).exists()
 
 
-def publish_visits(case_number: str, visits: list[dict[str, Any]], *, actor: Any = None,
-                   request: HttpRequest | None = None) -> int:
+def publish_visits(
+    case_number: str, visits: list[dict[str, Any]], *, actor: Any = None, request: HttpRequest | None = None
+) -> int:
     """Create disclosed visits for a case (from an investigation); all or nothing. Returns the count.
 
     Each dict needs ``place_name``, ``lat``, ``lng``, ``date`` and may carry ``start``/``end``
@@ -40,17 +47,34 @@ def publish_visits(case_number: str, visits: list[dict[str, Any]], *, actor: Any
     with transaction.atomic():
         for item in visits:
             start, end = item.get("start"), item.get("end")
-            add_visit(request, case, {
-                **item,
-                "start_time": start.time() if hasattr(start, "time") else start,
-                "end_time": end.time() if hasattr(end, "time") else end,
-                "disclosed": True,
-            }, source=Source.INVESTIGATION, actor=actor)
+            add_visit(
+                request,
+                case,
+                {
+                    **item,
+                    "start_time": _time_of(start),
+                    "end_time": _time_of(end),
+                    "disclosed": True,
+                },
+                source=Source.INVESTIGATION,
+                actor=actor,
+            )
     return len(visits)
 
 
 __all__ = [
-    "DisclosurePolicy", "EditError", "ImportFileError", "ImportReport", "VisitFilter", "add_visit",
-    "case_exists", "create_case", "current_policy", "nearest_clinics", "publish_visits", "set_disclosed",
-    "set_policy", "update_visit",
+    "DisclosurePolicy",
+    "EditError",
+    "ImportFileError",
+    "ImportReport",
+    "VisitFilter",
+    "add_visit",
+    "case_exists",
+    "create_case",
+    "current_policy",
+    "nearest_clinics",
+    "publish_visits",
+    "set_disclosed",
+    "set_policy",
+    "update_visit",
 ]

@@ -21,8 +21,19 @@ from django.utils import timezone
 from epiaid.situation.models import DisclosureSettings, Visit
 
 #: The only visit fields a public visitor may receive.
-PUBLIC_VISIT_FIELDS = ("id", "route", "date", "start_time", "end_time", "place_name", "place_name_en",
-                       "category", "address", "lat", "lng")
+PUBLIC_VISIT_FIELDS = (
+    "id",
+    "route",
+    "date",
+    "start_time",
+    "end_time",
+    "place_name",
+    "place_name_en",
+    "category",
+    "address",
+    "lat",
+    "lng",
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +60,7 @@ def current_policy() -> DisclosurePolicy:
 
 
 def set_policy(*, window_days: int | None = None, as_of: date | None = None, clear_as_of: bool = False) -> None:
-    row, _ = DisclosureSettings.objects.get_or_create(
-        id=1, defaults={"window_days": settings.DISCLOSURE_WINDOW_DAYS})
+    row, _ = DisclosureSettings.objects.get_or_create(id=1, defaults={"window_days": settings.DISCLOSURE_WINDOW_DAYS})
     if window_days is not None:
         row.window_days = window_days
     if as_of is not None:
@@ -88,10 +98,12 @@ def public_visit(visit: Visit) -> dict[str, Any]:
 
 def staff_visit(visit: Visit) -> dict[str, Any]:
     data = public_visit(visit)
-    data.update({
-        "case": visit.case.number,
-        "disclosed": visit.disclosed,
-        "source": visit.source,
-        "province": visit.province,
-    })
+    data.update(
+        {
+            "case": visit.case.number,
+            "disclosed": visit.disclosed,
+            "source": visit.source,
+            "province": visit.province,
+        }
+    )
     return data

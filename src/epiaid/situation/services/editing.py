@@ -57,12 +57,17 @@ def clean_visit_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise EditError("end_time", "is before start_time")
     address = _clean_text(data.get("address"), "address", max_length=300)
     return {
-        "date": day, "start_time": start, "end_time": end,
+        "date": day,
+        "start_time": start,
+        "end_time": end,
         "place_name": _clean_text(data.get("place_name"), "place_name", required=True),
         "place_name_en": _clean_text(data.get("place_name_en"), "place_name_en"),
         "category": _clean_text(data.get("category"), "category", max_length=40),
-        "address": address, "province": province_en(address.split(" ")[0] if address else "") or "",
-        "lat": lat, "lng": lng, "disclosed": bool(data.get("disclosed", True)),
+        "address": address,
+        "province": province_en(address.split(" ")[0] if address else "") or "",
+        "lat": lat,
+        "lng": lng,
+        "disclosed": bool(data.get("disclosed", True)),
     }
 
 
@@ -72,7 +77,8 @@ def create_case(request: HttpRequest | None, data: dict[str, Any], *, actor: Any
     if Case.objects.filter(number=number).exists():
         raise EditError("number", f"case {number} already exists")
     case = Case.objects.create(
-        number=number, source=Source.MANUAL,
+        number=number,
+        source=Source.MANUAL,
         confirmed_date=data.get("confirmed_date") or None,
         province=province_en(data.get("province")) or _clean_text(data.get("province"), "province"),
         city=_clean_text(data.get("city"), "city"),
@@ -84,22 +90,36 @@ def create_case(request: HttpRequest | None, data: dict[str, Any], *, actor: Any
 
 
 @transaction.atomic
-def add_visit(request: HttpRequest | None, case: Case, data: dict[str, Any], *, source: str = Source.MANUAL,
-              actor: Any = None) -> Visit:
+def add_visit(
+    request: HttpRequest | None, case: Case, data: dict[str, Any], *, source: str = Source.MANUAL, actor: Any = None
+) -> Visit:
     fields = clean_visit_fields(data)
     key = f"{case.number}|{datetime.now().timestamp()}|{Visit.objects.count()}"
     visit = Visit.objects.create(case=case, source=source, source_key=key, **fields)
-    record(request, "create", "situation.visit", object_id=visit.id,
-           detail={"case": case.number, "disclosed": visit.disclosed}, actor=actor)
+    record(
+        request,
+        "create",
+        "situation.visit",
+        object_id=visit.id,
+        detail={"case": case.number, "disclosed": visit.disclosed},
+        actor=actor,
+    )
     return visit
 
 
 @transaction.atomic
 def update_visit(request: HttpRequest | None, visit: Visit, data: dict[str, Any]) -> Visit:
     merged = {
-        "date": visit.date, "start_time": visit.start_time, "end_time": visit.end_time,
-        "place_name": visit.place_name, "place_name_en": visit.place_name_en, "category": visit.category,
-        "address": visit.address, "lat": visit.lat, "lng": visit.lng, "disclosed": visit.disclosed,
+        "date": visit.date,
+        "start_time": visit.start_time,
+        "end_time": visit.end_time,
+        "place_name": visit.place_name,
+        "place_name_en": visit.place_name_en,
+        "category": visit.category,
+        "address": visit.address,
+        "lat": visit.lat,
+        "lng": visit.lng,
+        "disclosed": visit.disclosed,
         **{k: v for k, v in data.items() if v is not None},
     }
     for name, value in clean_visit_fields(merged).items():

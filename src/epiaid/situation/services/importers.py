@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -62,16 +62,22 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "encoding": self.encoding, "read": self.read, "created": self.created,
-            "updated": self.updated, "unchanged": self.unchanged,
+            "kind": self.kind,
+            "encoding": self.encoding,
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
             "rejected": [r.__dict__ for r in self.rejected],
             "warnings": [w.__dict__ for w in self.warnings],
         }
 
     def summary(self) -> str:
-        return (f"{self.kind}: read {self.read}, created {self.created}, updated {self.updated}, "
-                f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
-                + (f", warnings {len(self.warnings)}" if self.warnings else ""))
+        return (
+            f"{self.kind}: read {self.read}, created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
+            + (f", warnings {len(self.warnings)}" if self.warnings else "")
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -90,8 +96,11 @@ def _header_key(name: str) -> str:
     return "".join(normalise(name).split()).lower()
 
 
-def read_csv(source: str | Path | bytes, required: Iterable[str], aliases: dict[str, Iterable[str]] | None = None,
-             ) -> tuple[Iterator[tuple[int, dict[str, str]]], str]:
+def read_csv(
+    source: str | Path | bytes,
+    required: Iterable[str],
+    aliases: Mapping[str, Iterable[str]] | None = None,
+) -> tuple[Iterator[tuple[int, dict[str, str]]], str]:
     """Rows as dicts keyed by canonical column names, with 1-based file row numbers (header = row 1)."""
     text, encoding = read_text(source)
     reader = csv.reader(io.StringIO(text), strict=True)
@@ -207,7 +216,8 @@ class Upserter:
     def __init__(self, model: type[models.Model], source: str, fields: list[str], report: ImportReport) -> None:
         self.model, self.source, self.fields, self.report = model, source, fields, report
         self.existing: dict[str, Any] = {
-            obj.source_key: obj for obj in model.objects.filter(source=source)  # type: ignore[attr-defined]
+            obj.source_key: obj
+            for obj in model.objects.filter(source=source)  # type: ignore[attr-defined]
         }
         self.seen: dict[str, int] = {}
         self.to_create: list[Any] = []
@@ -233,14 +243,15 @@ class Upserter:
             self.report.unchanged += 1
 
     def flush(self) -> None:
-        self.model.objects.bulk_create(self.to_create, batch_size=1000)
+        self.model._default_manager.bulk_create(self.to_create, batch_size=1000)
         if self.to_update:
-            self.model.objects.bulk_update(self.to_update, self.fields, batch_size=1000)
+            self.model._default_manager.bulk_update(self.to_update, self.fields, batch_size=1000)
         self.to_create, self.to_update = [], []
 
 
-def _run_rows(report: ImportReport, rows: Iterable[tuple[int, dict[str, Any]]],
-              handle: Callable[[int, dict[str, Any]], None]) -> None:
+def _run_rows(
+    report: ImportReport, rows: Iterable[tuple[int, dict[str, Any]]], handle: Callable[[int, dict[str, Any]], None]
+) -> None:
     for number, row in rows:
         report.read += 1
         try:
@@ -253,35 +264,60 @@ def _run_rows(report: ImportReport, rows: Iterable[tuple[int, dict[str, Any]]],
 
 DS4C_STATUS = {"isolated": CaseStatus.ISOLATED, "released": CaseStatus.RELEASED, "deceased": CaseStatus.DECEASED}
 PLACE_TYPES_KO = {
-    "hospital": "병원", "store": "상점", "restaurant": "식당", "public_transportation": "대중교통",
-    "airport": "공항", "pharmacy": "약국", "church": "교회", "cafe": "카페", "pc_cafe": "PC방",
-    "school": "학교", "gym": "체육시설", "karaoke": "노래방", "bar": "주점", "real_estate_agency": "부동산",
-    "lodging": "숙박시설", "beauty_salon": "미용실", "bakery": "제과점", "bank": "은행", "academy": "학원",
-    "post_office": "우체국", "gas_station": "주유소", "administrative_area_level_1": "행정구역",
-    "university": "대학교", "etc": "기타 장소",
+    "hospital": "병원",
+    "store": "상점",
+    "restaurant": "식당",
+    "public_transportation": "대중교통",
+    "airport": "공항",
+    "pharmacy": "약국",
+    "church": "교회",
+    "cafe": "카페",
+    "pc_cafe": "PC방",
+    "school": "학교",
+    "gym": "체육시설",
+    "karaoke": "노래방",
+    "bar": "주점",
+    "real_estate_agency": "부동산",
+    "lodging": "숙박시설",
+    "beauty_salon": "미용실",
+    "bakery": "제과점",
+    "bank": "은행",
+    "academy": "학원",
+    "post_office": "우체국",
+    "gas_station": "주유소",
+    "administrative_area_level_1": "행정구역",
+    "university": "대학교",
+    "etc": "기타 장소",
 }
 
 
 @transaction.atomic
 def import_ds4c_clusters(source: str | Path | bytes) -> ImportReport:
-    rows, encoding = read_csv(source, ["case_id", "province", "city", "group", "infection_case", "confirmed",
-                                       "latitude", "longitude"])
+    rows, encoding = read_csv(
+        source, ["case_id", "province", "city", "group", "infection_case", "confirmed", "latitude", "longitude"]
+    )
     report = ImportReport("ds4c clusters", encoding)
-    upsert = Upserter(Cluster, Source.DS4C, ["name", "province", "city", "lat", "lng", "case_count",
-                                             "is_group"], report)
+    upsert = Upserter(
+        Cluster, Source.DS4C, ["name", "province", "city", "lat", "lng", "case_count", "is_group"], report
+    )
 
     def handle(number: int, row: dict[str, str]) -> None:
         lat = lng = None
         if (row["latitude"] or "-") != "-":
             lat, lng = _coords(row, "latitude", "longitude")
-        upsert.add(number, _text(row, "case_id", required=True), {
-            "name": _text(row, "infection_case", required=True),
-            "province": province_en(row["province"]) or _text(row, "province"),
-            "city": _text(row, "city"),
-            "lat": lat, "lng": lng,
-            "case_count": _int(row, "confirmed") or 0,
-            "is_group": _bool(row, "group", True),
-        })
+        upsert.add(
+            number,
+            _text(row, "case_id", required=True),
+            {
+                "name": _text(row, "infection_case", required=True),
+                "province": province_en(row["province"]) or _text(row, "province"),
+                "city": _text(row, "city"),
+                "lat": lat,
+                "lng": lng,
+                "case_count": _int(row, "confirmed") or 0,
+                "is_group": _bool(row, "group", True),
+            },
+        )
 
     _run_rows(report, rows, handle)
     upsert.flush()
@@ -290,19 +326,50 @@ def import_ds4c_clusters(source: str | Path | bytes) -> ImportReport:
 
 @transaction.atomic
 def import_ds4c_cases(source: str | Path | bytes) -> ImportReport:
-    rows, encoding = read_csv(source, ["patient_id", "sex", "age", "country", "province", "city",
-                                       "infection_case", "infected_by", "contact_number", "symptom_onset_date",
-                                       "confirmed_date", "released_date", "deceased_date", "state"],
-                              aliases={"global_num": []})
+    rows, encoding = read_csv(
+        source,
+        [
+            "patient_id",
+            "sex",
+            "age",
+            "country",
+            "province",
+            "city",
+            "infection_case",
+            "infected_by",
+            "contact_number",
+            "symptom_onset_date",
+            "confirmed_date",
+            "released_date",
+            "deceased_date",
+            "state",
+        ],
+        aliases={"global_num": []},
+    )
     report = ImportReport("ds4c cases", encoding)
     clusters = {c.name: c.id for c in Cluster.objects.all()}
     existing = {c.number: c for c in Case.objects.all()}
     seen: dict[str, int] = {}
     to_create: list[Case] = []
     to_update: list[Case] = []
-    fields = ["global_num", "sex", "age_band", "nationality", "province", "city", "infection_case",
-              "cluster_id", "infected_by", "contact_number", "symptom_onset_date", "confirmed_date",
-              "released_date", "deceased_date", "status", "source"]
+    fields = [
+        "global_num",
+        "sex",
+        "age_band",
+        "nationality",
+        "province",
+        "city",
+        "infection_case",
+        "cluster_id",
+        "infected_by",
+        "contact_number",
+        "symptom_onset_date",
+        "confirmed_date",
+        "released_date",
+        "deceased_date",
+        "status",
+        "source",
+    ]
 
     def handle(number: int, row: dict[str, str]) -> None:
         pid = _text(row, "patient_id", required=True)
@@ -315,13 +382,19 @@ def import_ds4c_cases(source: str | Path | bytes) -> ImportReport:
         infected_by = _text(row, "infected_by").split(".")[0]
         values = {
             "global_num": _int(row, "global_num"),
-            "sex": _text(row, "sex"), "age_band": _text(row, "age"), "nationality": _text(row, "country"),
-            "province": province_en(row["province"]) or _text(row, "province"), "city": _text(row, "city"),
-            "infection_case": infection_case, "cluster_id": clusters.get(infection_case),
-            "infected_by": infected_by, "contact_number": _int(row, "contact_number"),
+            "sex": _text(row, "sex"),
+            "age_band": _text(row, "age"),
+            "nationality": _text(row, "country"),
+            "province": province_en(row["province"]) or _text(row, "province"),
+            "city": _text(row, "city"),
+            "infection_case": infection_case,
+            "cluster_id": clusters.get(infection_case),
+            "infected_by": infected_by,
+            "contact_number": _int(row, "contact_number"),
             "symptom_onset_date": _date(row, "symptom_onset_date"),
             "confirmed_date": _date(row, "confirmed_date"),
-            "released_date": _date(row, "released_date"), "deceased_date": _date(row, "deceased_date"),
+            "released_date": _date(row, "released_date"),
+            "deceased_date": _date(row, "deceased_date"),
             "status": DS4C_STATUS.get(row["state"].strip().lower(), CaseStatus.UNKNOWN),
             "source": Source.DS4C,
         }
@@ -348,8 +421,12 @@ def import_ds4c_routes(source: str | Path | bytes) -> ImportReport:
     rows, encoding = read_csv(source, ["patient_id", "date", "province", "city", "type", "latitude", "longitude"])
     report = ImportReport("ds4c routes", encoding)
     cases = dict(Case.objects.values_list("number", "id"))
-    upsert = Upserter(Visit, Source.DS4C, ["case_id", "date", "place_name", "place_name_en", "category",
-                                           "address", "province", "lat", "lng"], report)
+    upsert = Upserter(
+        Visit,
+        Source.DS4C,
+        ["case_id", "date", "place_name", "place_name_en", "category", "address", "province", "lat", "lng"],
+        report,
+    )
 
     def handle(number: int, row: dict[str, str]) -> None:
         pid = _text(row, "patient_id", required=True)
@@ -362,12 +439,21 @@ def import_ds4c_routes(source: str | Path | bytes) -> ImportReport:
         city = _text(row, "city")
         province = province_en(row["province"]) or _text(row, "province")
         key = f"{pid}|{day}|{lat:.6f}|{lng:.6f}|{kind}"
-        upsert.add(number, key, {
-            "case_id": case_id, "date": day, "category": kind,
-            "place_name": f"{city} {PLACE_TYPES_KO.get(kind, kind)}".strip(),
-            "place_name_en": f"{kind.replace('_', ' ')}, {city}".strip(", "),
-            "address": f"{province} {city}".strip(), "province": province, "lat": lat, "lng": lng,
-        })
+        upsert.add(
+            number,
+            key,
+            {
+                "case_id": case_id,
+                "date": day,
+                "category": kind,
+                "place_name": f"{city} {PLACE_TYPES_KO.get(kind, kind)}".strip(),
+                "place_name_en": f"{kind.replace('_', ' ')}, {city}".strip(", "),
+                "address": f"{province} {city}".strip(),
+                "province": province,
+                "lat": lat,
+                "lng": lng,
+            },
+        )
 
     _run_rows(report, rows, handle)
     upsert.flush()
@@ -412,19 +498,24 @@ def _coronamap_records(data: Any) -> Iterator[tuple[int, dict[str, Any]]]:
                 latlng = (visit or {}).get("latlng") or {}
                 place = (visit or {}).get("place") or {}
                 address = (visit or {}).get("address") or {}
-                yield number, {
-                    "patient": label, "profile": f"({info.get('age', '-')}.{info.get('gender', '-')}."
-                                                  f"{info.get('nationality', '-')})",
-                    "date": when[:10], "place": place.get("kr") or address.get("kr") or "",
-                    "place_en": place.get("en") or "",
-                    "address": address.get("kr") or "", "lat": latlng.get("y"), "lng": latlng.get("x"),
-                }
+                yield (
+                    number,
+                    {
+                        "patient": label,
+                        "profile": f"({info.get('age', '-')}.{info.get('gender', '-')}.{info.get('nationality', '-')})",
+                        "date": when[:10],
+                        "place": place.get("kr") or address.get("kr") or "",
+                        "place_en": place.get("en") or "",
+                        "address": address.get("kr") or "",
+                        "lat": latlng.get("y"),
+                        "lng": latlng.get("x"),
+                    },
+                )
         return
     raise ImportFileError("coronamap JSON must be a list of visits or an object of patients")
 
 
-def _markup_text(report: ImportReport, number: int, row: dict[str, str], name: str, *,
-                 max_length: int = 200) -> str:
+def _markup_text(report: ImportReport, number: int, row: dict[str, str], name: str, *, max_length: int = 200) -> str:
     try:
         text, stripped = strip_markup(row.get(name), name, max_length=max_length)
     except TextError as exc:
@@ -448,8 +539,12 @@ def import_coronamap(source: str | Path | bytes, *, year: int = 2020) -> ImportR
         raise ImportFileError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     report = ImportReport("coronamap routes", encoding)
     cases = dict(Case.objects.values_list("number", "id"))
-    upsert = Upserter(Visit, Source.CORONAMAP, ["case_id", "date", "place_name", "place_name_en", "address",
-                                                "province", "lat", "lng"], report)
+    upsert = Upserter(
+        Visit,
+        Source.CORONAMAP,
+        ["case_id", "date", "place_name", "place_name_en", "address", "province", "lat", "lng"],
+        report,
+    )
 
     def handle(number: int, item: dict[str, Any]) -> None:
         if "_invalid" in item:
@@ -474,7 +569,8 @@ def import_coronamap(source: str | Path | bytes, *, year: int = 2020) -> ImportR
         if case_id is None:
             profile = normalise(row.get("profile", "")).strip("()").split(".")
             case = Case.objects.create(
-                number=case_number, source=Source.CORONAMAP,
+                number=case_number,
+                source=Source.CORONAMAP,
                 age_band=(profile[0] if profile and profile[0] != "-" else ""),
                 sex=(profile[1] if len(profile) > 1 and profile[1] != "-" else ""),
                 nationality=(profile[2] if len(profile) > 2 and profile[2] != "-" else ""),
@@ -482,12 +578,20 @@ def import_coronamap(source: str | Path | bytes, *, year: int = 2020) -> ImportR
             )
             case_id = cases[case_number] = case.id
         key = f"{case_number}|{day}|{place}|{lat:.6f}|{lng:.6f}"
-        upsert.add(number, key, {
-            "case_id": case_id, "date": day, "place_name": place,
-            "place_name_en": _markup_text(report, number, row, "place_en"), "address": address,
-            "province": province_en(address.split(" ")[0] if address else "") or "",
-            "lat": lat, "lng": lng,
-        })
+        upsert.add(
+            number,
+            key,
+            {
+                "case_id": case_id,
+                "date": day,
+                "place_name": place,
+                "place_name_en": _markup_text(report, number, row, "place_en"),
+                "address": address,
+                "province": province_en(address.split(" ")[0] if address else "") or "",
+                "lat": lat,
+                "lng": lng,
+            },
+        )
 
     _run_rows(report, _coronamap_records(data), handle)
     upsert.flush()
@@ -512,8 +616,12 @@ CLINIC_ALIASES = {
 def import_clinics(source: str | Path | bytes) -> ImportReport:
     rows, encoding = read_csv(source, ["name", "address", "lat", "lng"], aliases=CLINIC_ALIASES)
     report = ImportReport("screening clinics", encoding)
-    upsert = Upserter(Clinic, Source.MOHW, ["name", "address", "province", "district", "phone",
-                                            "specimen_collection", "lat", "lng"], report)
+    upsert = Upserter(
+        Clinic,
+        Source.MOHW,
+        ["name", "address", "province", "district", "phone", "specimen_collection", "lat", "lng"],
+        report,
+    )
 
     def handle(number: int, row: dict[str, str]) -> None:
         name = _text(row, "name", required=True)
@@ -526,12 +634,20 @@ def import_clinics(source: str | Path | bytes) -> ImportReport:
         else:
             lat, lng = _coords(row, "lat", "lng")
         phone = _text(row, "phone", max_length=40)
-        upsert.add(number, f"{name}|{address}", {
-            "name": name, "address": address,
-            "province": province_en(row.get("province") or address.split(" ")[0]) or _text(row, "province"),
-            "district": _text(row, "district"), "phone": phone,
-            "specimen_collection": _bool(row, "specimen", False), "lat": lat, "lng": lng,
-        })
+        upsert.add(
+            number,
+            f"{name}|{address}",
+            {
+                "name": name,
+                "address": address,
+                "province": province_en(row.get("province") or address.split(" ")[0]) or _text(row, "province"),
+                "district": _text(row, "district"),
+                "phone": phone,
+                "specimen_collection": _bool(row, "specimen", False),
+                "lat": lat,
+                "lng": lng,
+            },
+        )
 
     _run_rows(report, rows, handle)
     upsert.flush()
@@ -540,11 +656,33 @@ def import_clinics(source: str | Path | bytes) -> ImportReport:
 
 # --------------------------------------------------------------------------- our template
 
-TEMPLATE_COLUMNS = ["case_number", "confirmed_date", "date", "start_time", "end_time", "place_name",
-                    "place_name_en", "category", "address", "lat", "lng", "disclosed"]
+TEMPLATE_COLUMNS = [
+    "case_number",
+    "confirmed_date",
+    "date",
+    "start_time",
+    "end_time",
+    "place_name",
+    "place_name_en",
+    "category",
+    "address",
+    "lat",
+    "lng",
+    "disclosed",
+]
 TEMPLATE_EXAMPLE = [
-    "2020-0001", "2020-03-01", "2020-02-27", "12:10", "13:05", "명동교자 본점", "Myeongdong Kyoja",
-    "restaurant", "서울특별시 중구 명동10길 29", "37.5626", "126.9856", "yes",
+    "2020-0001",
+    "2020-03-01",
+    "2020-02-27",
+    "12:10",
+    "13:05",
+    "명동교자 본점",
+    "Myeongdong Kyoja",
+    "restaurant",
+    "서울특별시 중구 명동10길 29",
+    "37.5626",
+    "126.9856",
+    "yes",
 ]
 
 
@@ -558,13 +696,30 @@ def template_csv() -> str:
 
 @transaction.atomic
 def import_template(source: str | Path | bytes) -> ImportReport:
-    rows, encoding = read_csv(source, ["case_number", "date", "place_name", "lat", "lng"],
-                              aliases={c: [] for c in TEMPLATE_COLUMNS})
+    rows, encoding = read_csv(
+        source, ["case_number", "date", "place_name", "lat", "lng"], aliases={c: [] for c in TEMPLATE_COLUMNS}
+    )
     report = ImportReport("template visits", encoding)
     cases = dict(Case.objects.values_list("number", "id"))
-    upsert = Upserter(Visit, Source.TEMPLATE, ["case_id", "date", "start_time", "end_time", "place_name",
-                                               "place_name_en", "category", "address", "province", "lat",
-                                               "lng", "disclosed"], report)
+    upsert = Upserter(
+        Visit,
+        Source.TEMPLATE,
+        [
+            "case_id",
+            "date",
+            "start_time",
+            "end_time",
+            "place_name",
+            "place_name_en",
+            "category",
+            "address",
+            "province",
+            "lat",
+            "lng",
+            "disclosed",
+        ],
+        report,
+    )
 
     def handle(number: int, row: dict[str, str]) -> None:
         case_number = _text(row, "case_number", required=True, max_length=40)
@@ -577,15 +732,28 @@ def import_template(source: str | Path | bytes) -> ImportReport:
         address = _text(row, "address", max_length=300)
         case_id = cases.get(case_number)
         if case_id is None:
-            case = Case.objects.create(number=case_number, source=Source.TEMPLATE,
-                                       confirmed_date=_date(row, "confirmed_date"))
+            case = Case.objects.create(
+                number=case_number, source=Source.TEMPLATE, confirmed_date=_date(row, "confirmed_date")
+            )
             case_id = cases[case_number] = case.id
-        upsert.add(number, f"{case_number}|{day}|{start}|{place}|{lat:.6f}|{lng:.6f}", {
-            "case_id": case_id, "date": day, "start_time": start, "end_time": end, "place_name": place,
-            "place_name_en": _text(row, "place_name_en"), "category": _text(row, "category", max_length=40),
-            "address": address, "province": province_en(address.split(" ")[0] if address else "") or "",
-            "lat": lat, "lng": lng, "disclosed": _bool(row, "disclosed", True),
-        })
+        upsert.add(
+            number,
+            f"{case_number}|{day}|{start}|{place}|{lat:.6f}|{lng:.6f}",
+            {
+                "case_id": case_id,
+                "date": day,
+                "start_time": start,
+                "end_time": end,
+                "place_name": place,
+                "place_name_en": _text(row, "place_name_en"),
+                "category": _text(row, "category", max_length=40),
+                "address": address,
+                "province": province_en(address.split(" ")[0] if address else "") or "",
+                "lat": lat,
+                "lng": lng,
+                "disclosed": _bool(row, "disclosed", True),
+            },
+        )
 
     _run_rows(report, rows, handle)
     upsert.flush()

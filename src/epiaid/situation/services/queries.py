@@ -43,8 +43,11 @@ class VisitFilter:
         if self.text:
             from django.db.models import Q
 
-            visits = visits.filter(Q(place_name__icontains=self.text) | Q(address__icontains=self.text)
-                                   | Q(place_name_en__icontains=self.text))
+            visits = visits.filter(
+                Q(place_name__icontains=self.text)
+                | Q(address__icontains=self.text)
+                | Q(place_name_en__icontains=self.text)
+            )
         return visits
 
 
@@ -67,9 +70,12 @@ def visits_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "id": r["id"],
-             "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
-             "properties": {k: v for k, v in r.items() if k not in {"lat", "lng"}}}
+            {
+                "type": "Feature",
+                "id": r["id"],
+                "geometry": {"type": "Point", "coordinates": [r["lng"], r["lat"]]},
+                "properties": {k: v for k, v in r.items() if k not in {"lat", "lng"}},
+            }
             for r in rows
         ],
     }
@@ -77,9 +83,16 @@ def visits_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def clinic_dict(clinic: Clinic, distance_m: float | None = None) -> dict[str, Any]:
     data = {
-        "id": clinic.id, "name": clinic.name, "address": clinic.address, "province": clinic.province,
-        "district": clinic.district, "phone": clinic.phone, "specimen_collection": clinic.specimen_collection,
-        "lat": clinic.lat, "lng": clinic.lng, "notes": clinic.notes,
+        "id": clinic.id,
+        "name": clinic.name,
+        "address": clinic.address,
+        "province": clinic.province,
+        "district": clinic.district,
+        "phone": clinic.phone,
+        "specimen_collection": clinic.specimen_collection,
+        "lat": clinic.lat,
+        "lng": clinic.lng,
+        "notes": clinic.notes,
     }
     if distance_m is not None:
         data["distance_m"] = round(distance_m, 1)
@@ -101,19 +114,34 @@ def nearest_clinics(lat: float, lng: float, *, limit: int = 5, specimen_only: bo
 
 
 def cluster_dict(cluster: Cluster) -> dict[str, Any]:
-    return {"id": cluster.id, "name": cluster.name, "province": cluster.province, "city": cluster.city,
-            "lat": cluster.lat, "lng": cluster.lng, "case_count": cluster.case_count}
+    return {
+        "id": cluster.id,
+        "name": cluster.name,
+        "province": cluster.province,
+        "city": cluster.city,
+        "lat": cluster.lat,
+        "lng": cluster.lng,
+        "case_count": cluster.case_count,
+    }
 
 
 def case_dict(case: Case, *, with_visits: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "number": case.number, "global_num": case.global_num,
+        "number": case.number,
+        "global_num": case.global_num,
         "confirmed_date": case.confirmed_date.isoformat() if case.confirmed_date else None,
         "symptom_onset_date": case.symptom_onset_date.isoformat() if case.symptom_onset_date else None,
-        "province": case.province, "city": case.city, "sex": case.sex, "age_band": case.age_band,
-        "nationality": case.nationality, "infection_case": case.infection_case,
-        "cluster": case.cluster.name if case.cluster else None, "infected_by": case.infected_by or None,
-        "contact_number": case.contact_number, "status": case.status, "source": case.source,
+        "province": case.province,
+        "city": case.city,
+        "sex": case.sex,
+        "age_band": case.age_band,
+        "nationality": case.nationality,
+        "infection_case": case.infection_case,
+        "cluster": case.cluster.name if case.cluster else None,
+        "infected_by": case.infected_by or None,
+        "contact_number": case.contact_number,
+        "status": case.status,
+        "source": case.source,
     }
     if with_visits:
         data["visits"] = [staff_visit(v) for v in case.visits.all()]

@@ -55,5 +55,6 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         admin = users.objects.create_superuser("admin", "admin@example.invalid", password)
         admin.groups.set(Group.objects.filter(name__in=[r.value for r in GROUP_ROLES]))
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo admin created — username: admin  password: {password}  (shown only this once)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo admin created — username: admin  password: {password}  (shown only this once)")
+        )
