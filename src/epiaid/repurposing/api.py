@@ -1,0 +1,85 @@
+"""REST API for ranking jobs (staff roles only; every read and write is audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from epiaid.core.audit import record
+from epiaid.core.roles import RoleAuth
+from epiaid.repurposing import services
+from epiaid.repurposing.models import RankJob
+
+router = Router(tags=["repurposing"], auth=RoleAuth(*services.ALLOWED_ROLES))
+
+
+class JobIn(Schema):
+    benchmark: str = "kiba"
+    targets_fasta: str = ""
+    library_csv: str = ""
+    antivirals_only: bool = False
+
+
+@router.get("/jobs", summary="List ranking jobs")
+def list_jobs(request: HttpRequest) -> list[dict[str, Any]]:
+    record(request, "list", "repurposing.job")
+    return [j.as_dict() for j in RankJob.objects.all()[:100]]
+
+
+@router.post("/jobs", summary="Submit a ranking job (targets × library); it runs in the background")
+def submit_job(request: HttpRequest, payload: JobIn) -> dict[str, Any]:
+    try:
+        job = services.create_job(
+            request.user,
+            benchmark=payload.benchmark,
+            targets_fasta=payload.targets_fasta,
+            library_text=payload.library_csv,
+            antivirals_only=payload.antivirals_only,
+        )
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    record(request, "create", "repurposing.job", object_id=job.pk, detail={"benchmark": job.benchmark})
+    services.start_job(job)
+    return job.as_dict()
+
+
+@router.get("/jobs/{job_id}", summary="A job's status and progress")
+def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    job = get_object_or_404(RankJob, pk=job_id)
+    record(request, "view", "repurposing.job", object_id=job.pk)
+    return job.as_dict()
+
+
+@router.get("/jobs/{job_id}/ranking", summary="Ranked drugs per target of a finished job")
+def get_ranking(
+    request: HttpRequest, job_id: int, target: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    job = get_object_or_404(RankJob, pk=job_id)
+    record(request, "view", "repurposing.ranking", object_id=job.pk, detail={"target": target})
+    try:
+        table = services.job_ranking(job, target, max(1, min(limit, 5000)))
+    except FileNotFoundError as exc:
+        raise HttpError(409, str(exc)) from exc
+    cols = [
+        c
+        for c in (
+            "target",
+            "rank",
+            "drug_id",
+            "name",
+            "prediction",
+            "uncertainty",
+            "nearest_train_drug",
+            "nearest_drug_tanimoto",
+            "nearest_target_similarity",
+        )
+        if c in table.columns
+    ]
+    return [
+        {k: (None if v != v else v) for k, v in row.items()}  # NaN is not JSON
+        for row in table[cols].to_dict(orient="records")
+    ]

@@ -1,0 +1,300 @@
+"""Plain functions behind the CLI, the API and the web page (Python API of the capability).
+
+Django is imported only inside the job functions, so ``predict_test_pairs``, ``rank_targets`` and
+``run_docking`` work from a plain Python session or the CLI without a configured web app.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from epiaid.repurposing.engine.data import load_benchmark, load_test_pairs
+
+#: Roles that may run and read repurposing jobs: reviewers (scientific review) and programme officers
+#: (decide which candidates go to assays). Front-line staff do not need unvalidated affinity hypotheses.
+ALLOWED_ROLES = ("reviewer", "programme_officer")
+
+
+# ---- science entry points (no Django) -------------------------------------------------------------
+def predict_test_pairs(
+    benchmark: str, data_dir: Path, weights_root: Path | None = None
+) -> tuple[pd.DataFrame, float]:
+    """drug_id, protein_id, prediction for every pair of test_pairs.csv, in the benchmark's units."""
+    from epiaid.repurposing.engine.model import DTIModel
+    from epiaid.repurposing.engine.training import weights_for
+
+    t0 = time.perf_counter()
+    model = DTIModel.load(weights_for(benchmark, "pair", weights_root))
+    bench = load_benchmark(data_dir, benchmark)
+    pairs = load_test_pairs(data_dir, benchmark)
+    unknown = pairs[
+        ~pairs["drug_id"].isin(list(bench.drugs)) | ~pairs["protein_id"].isin(list(bench.proteins))
+    ]
+    if not unknown.empty:
+        first = unknown.iloc[0]
+        raise ValueError(
+            f"test_pairs.csv row {unknown.index[0] + 2}: unknown id "
+            f"(drug {first['drug_id']!r}, protein {first['protein_id']!r}); "
+            f"{len(unknown)} such rows"
+        )
+    model.attach_memory(bench.drugs, bench.proteins, bench.train)
+    out = pairs.copy()
+    out["prediction"] = model.predict(pairs, bench.drugs, bench.proteins)
+    return out, time.perf_counter() - t0
+
+
+def rank_targets(
+    targets_fasta: Path,
+    library: Path,
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    benchmark: str = "kiba",
+    weights_root: Path | None = None,
+    top: int = 25,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run a ranking and write its outputs; returns counts and output paths."""
+    from epiaid.repurposing.engine import rank as R
+
+    result = R.rank(
+        targets_fasta, library, data_dir, benchmark=benchmark, weights_root=weights_root, progress=progress
+    )
+    paths = R.write_outputs(result, out_dir, top=top)
+    return {
+        "paths": {k: str(v) for k, v in paths.items()},
+        "n_targets": int(result.table["target"].nunique()),
+        "n_drugs": int(result.table["drug_id"].nunique()),
+        "n_problems": len(result.problems),
+        "unit": result.unit,
+        "mode": result.mode,
+    }
+
+
+def shortlist(ranking: Path, target: str, top: int) -> list[tuple[str, str, str]]:
+    table = pd.read_csv(ranking, dtype={"drug_id": str})
+    names = sorted(t for t in table["target"].unique() if target.lower() in str(t).lower())
+    if not names:
+        raise ValueError(
+            f"{ranking}: no target matching {target!r} (targets: {', '.join(table['target'].unique())})"
+        )
+    sub = table[table["target"] == names[0]].sort_values("rank").head(top)
+    return list(
+        zip(
+            sub["drug_id"],
+            sub["name"].astype(str),
+            sub["smiles"] if "smiles" in sub else [""] * len(sub),
+            strict=True,
+        )
+    )
+
+
+def run_docking(
+    *,
+    ranking: Path | None,
+    target: str,
+    top: int,
+    library: Path | None,
+    pdb: Path,
+    receptor_chains: str,
+    ligand_chain: str,
+    exhaustiveness: int,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+    out: Path,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Dock a ranking's shortlist (or a library) and write docking_ranked.csv (best Vina score first)."""
+    from epiaid.repurposing.engine import dock as D
+    from epiaid.repurposing.engine.data import read_smiles_library
+
+    if ranking is not None:
+        drugs = shortlist(ranking, target, top)
+        if not all(s for _, _, s in drugs):
+            raise ValueError(f"{ranking} has no smiles column: re-run `epiaid repurpose rank`")
+    elif library is not None:
+        lib, problems = read_smiles_library(library)
+        for p in problems:
+            print(f"skipped {p.source} row {p.row}: {p.reason}")
+        drugs = list(zip(lib["drug_id"], lib["name"].astype(str), lib["smiles"], strict=True))[:top]
+    else:
+        raise ValueError("give --ranking (a ranking.csv) or --library (a SMILES file)")
+    out = Path(out)
+    center, size = D.ligand_box(pdb, ligand_chain=ligand_chain)
+    receptor = D.prepare_receptor(pdb, out / "receptor", receptor_chains)
+    if on_total:
+        on_total(len(drugs))
+    results = D.dock_library(
+        drugs,
+        receptor,
+        center,
+        size,
+        out,
+        exhaustiveness=exhaustiveness,
+        seed=seed,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        progress=on_result,
+    )
+    wanted = {d[0] for d in drugs}
+    table = pd.DataFrame([r for r in results if r["drug_id"] in wanted])
+    if "score_kcal_mol" not in table:
+        table["score_kcal_mol"] = float("nan")
+    table = table.sort_values("score_kcal_mol", na_position="last")
+    cols = [
+        c
+        for c in (
+            "drug_id",
+            "name",
+            "status",
+            "score_kcal_mol",
+            "seconds",
+            "heavy_atoms",
+            "rot_bonds",
+            "error",
+        )
+        if c in table.columns
+    ]
+    table[cols].to_csv(out / "docking_ranked.csv", index=False)
+    return table[cols]
+
+
+# ---- web jobs (Django) ----------------------------------------------------------------------------
+def dti_data_dir() -> Path:
+    from django.conf import settings
+
+    return Path(getattr(settings, "EPIAID_REPURPOSING_DTI_DIR", Path(settings.SHARED_DATA_DIR) / "dti"))
+
+
+def weights_root() -> Path | None:
+    from django.conf import settings
+
+    root = getattr(settings, "EPIAID_REPURPOSING_WEIGHTS", None)
+    return Path(root) if root else None
+
+
+def jobs_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "repurposing" / "jobs"
+
+
+def create_job(
+    user: Any,
+    *,
+    benchmark: str,
+    targets_fasta: str = "",
+    library_text: str = "",
+    library_name: str = "",
+    antivirals_only: bool = False,
+) -> Any:
+    """Store a job's inputs (pasted FASTA / uploaded library or the shared defaults) and queue it."""
+    from epiaid.repurposing.models import RankJob
+
+    if benchmark not in ("davis", "kiba"):
+        raise ValueError(f"benchmark: unknown {benchmark!r} (davis or kiba)")
+    job = RankJob.objects.create(
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        benchmark=benchmark,
+        antivirals_only=antivirals_only,
+        targets_label="pasted FASTA" if targets_fasta.strip() else "SARS-CoV-2 proteins",
+        library_label=library_name or ("uploaded library" if library_text else "approved drugs"),
+    )
+    folder = jobs_dir() / str(job.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = dti_data_dir()
+    if targets_fasta.strip():
+        (folder / "targets.fasta").write_text(targets_fasta, encoding="utf-8")
+    else:
+        default = data / "sars_cov_2" / "sars_cov_2_proteins.fasta"
+        if not default.is_file():
+            job.fail(f"no targets given and the default {default} is absent")
+            return job
+        (folder / "targets.fasta").write_text(default.read_text(encoding="utf-8"), encoding="utf-8")
+    suffix = Path(library_name).suffix.lower() if library_name else ".csv"
+    lib_path = folder / f"library{suffix if suffix in {'.csv', '.tsv', '.smi', '.txt'} else '.csv'}"
+    if library_text.strip():
+        lib_path.write_text(library_text, encoding="utf-8")
+    else:
+        default_lib = data / "drugs" / "drugbank_approved_admet_ai.csv"
+        if not default_lib.is_file():
+            job.fail(f"no library given and the default {default_lib} is absent")
+            return job
+        frame = pd.read_csv(default_lib, dtype=str, keep_default_na=False)
+        if antivirals_only and "is_J05_antiviral" in frame:
+            frame = frame[frame["is_J05_antiviral"] == "1"]
+        frame.to_csv(lib_path, index=False)
+    job.work_dir = str(folder)
+    job.library_file = lib_path.name
+    job.save(update_fields=["work_dir", "library_file"])
+    return job
+
+
+def run_job(job_id: int) -> None:
+    """Run a queued job to completion, storing progress; any failure is stored on the job, never lost."""
+    from django.db import close_old_connections
+
+    from epiaid.repurposing.models import RankJob
+
+    job = RankJob.objects.get(pk=job_id)
+    if job.status != RankJob.Status.QUEUED:
+        return
+    job.status = RankJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    folder = Path(job.work_dir)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] > 0.5 or done == total:
+            last[0] = now
+            RankJob.objects.filter(pk=job_id).update(
+                progress=done / max(total, 1), message=f"{done} of {total} drugs scored"
+            )
+
+    try:
+        info = rank_targets(
+            folder / "targets.fasta",
+            folder / job.library_file,
+            dti_data_dir(),
+            folder / "out",
+            benchmark=job.benchmark,
+            weights_root=weights_root(),
+            progress=progress,
+        )
+        job.refresh_from_db()
+        job.finish(info)
+    except Exception as exc:  # stored on the job for the user; the traceback goes to the job folder
+        (folder / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        job.refresh_from_db()
+        job.fail(f"{type(exc).__name__}: {exc}")
+    finally:
+        close_old_connections()
+
+
+def start_job(job: Any) -> threading.Thread | None:
+    """Run the job in a background thread of the web process (progress is in the database)."""
+    if job.status != "queued":
+        return None
+    thread = threading.Thread(target=run_job, args=(job.pk,), daemon=True, name=f"repurposing-job-{job.pk}")
+    thread.start()
+    return thread
+
+
+def job_ranking(job: Any, target: str | None = None, limit: int = 50) -> pd.DataFrame:
+    path = Path(job.work_dir) / "out" / "ranking.csv"
+    if job.status != "done" or not path.is_file():
+        raise FileNotFoundError(f"job {job.pk} has no complete ranking (status {job.status})")
+    table = pd.read_csv(path, dtype={"drug_id": str})
+    if target:
+        table = table[table["target"] == target]
+    return table.sort_values(["target", "rank"]).groupby("target").head(limit)
