@@ -118,3 +118,15 @@ def test_a_failing_job_keeps_its_reason(client_as: Any, dti_settings: Path) -> N
     assert job.status == "failed" and "no usable protein sequence" in job.message
     assert client.get(f"/api/repurposing/jobs/{job_id}/ranking").status_code == 409
     assert client.get(f"/repurposing/jobs/{job_id}/report.html").status_code == 404
+
+
+def test_demo_without_real_data_leaves_a_finished_synthetic_job(db: Any, settings: Any, tmp_path: Path) -> None:
+    from epiaid.repurposing.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    messages: list[str] = []
+    summary = load_demo(None, messages.append)
+    job = RankJob.objects.get()
+    assert job.status == "done", summary
+    assert (Path(job.work_dir) / "out" / "report.html").is_file()
+    assert "already present" in load_demo(None, messages.append)

@@ -88,7 +88,7 @@ def evaluate(
     """5-fold CV (CI, MSE): DeepDTA's folds, unseen drugs, unseen targets."""
     from epiaid.repurposing.engine.data import load_benchmark
     from epiaid.repurposing.engine.evaluate import cross_validate
-    from epiaid.repurposing.engine.training import DEFAULT_ROUNDS, WEIGHTS_DIR
+    from epiaid.repurposing.engine.training import DEFAULT_ROUNDS, WEIGHTS_DIR, refresh_model_card
 
     console = _console()
     bench = load_benchmark(_data(data), benchmark)
@@ -114,6 +114,9 @@ def evaluate(
             f"MSE {r['mse_mean']:.4f} ± {r['mse_sd']:.4f} ({len(r['folds'])} folds)"
         )
     console.print(f"wrote {path}")
+    card = refresh_model_card(benchmark, out)
+    if card:
+        console.print(f"updated {card}")
 
 
 @app.command()

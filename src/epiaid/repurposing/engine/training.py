@@ -80,6 +80,25 @@ def train_benchmark(
     return summary
 
 
+def refresh_model_card(benchmark: str, root: Path | None = None) -> Path | None:
+    """Rewrite MODEL_CARD.md from the saved model.json files (after ``evaluate`` added CV metrics)."""
+    folder = (root or WEIGHTS_DIR) / benchmark
+    summary: dict[str, Any] = {"benchmark": benchmark, "modes": {}}
+    command, sha = "", ""
+    for meta_path in sorted(folder.glob("*/model.json")):
+        info = json.loads(meta_path.read_text(encoding="utf-8"))["info"]
+        size = sum(p.stat().st_size for p in meta_path.parent.iterdir())
+        summary["modes"][meta_path.parent.name] = {
+            "cpu_minutes": info["cpu_seconds"] / 60,
+            "wall_minutes": info.get("wall_seconds", 0.0) / 60,
+            "size_bytes": size,
+        }
+        command, sha = info.get("command", ""), info.get("train_csv_sha256", "")
+    if not summary["modes"]:
+        return None
+    return write_model_card(benchmark, summary, command, root, sha)
+
+
 def write_model_card(
     benchmark: str, summary: dict[str, Any], command: str, root: Path | None, sha: str
 ) -> Path:
