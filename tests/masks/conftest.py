@@ -52,12 +52,26 @@ def outlets_tx(transactional_db: Any) -> list[OutletRow]:
     return list(OUTLETS)
 
 
-def call_asgi(app: Any, path: str, query: str = "", method: str = "GET",
-              headers: list[tuple[bytes, bytes]] | None = None) -> tuple[int, dict[bytes, bytes], bytes]:
+def call_asgi(
+    app: Any,
+    path: str,
+    query: str = "",
+    method: str = "GET",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> tuple[int, dict[bytes, bytes], bytes]:
     """Drive an ASGI app in-process (the fast path needs no server to be checked byte for byte)."""
-    scope = {"type": "http", "method": method, "path": path, "query_string": query.encode(),
-             "headers": headers or [], "http_version": "1.1", "scheme": "http", "root_path": "",
-             "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1234)}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.encode(),
+        "headers": headers or [],
+        "http_version": "1.1",
+        "scheme": "http",
+        "root_path": "",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1234),
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -88,3 +102,13 @@ def fast_path() -> Callable[..., tuple[int, dict[bytes, bytes], bytes]]:
 
     call.app = app  # type: ignore[attr-defined]
     return call
+
+
+@pytest.fixture(autouse=True)
+def fresh_read_model() -> None:
+    """Each test's database starts over (rolled back), so the process-wide read model must too."""
+    from epiaid.masks.engine.readmodel import EMPTY
+    from epiaid.masks.services import READ_MODEL
+
+    READ_MODEL.snapshot = EMPTY
+    READ_MODEL.loaded = False

@@ -8,17 +8,25 @@ HEADER = "addr,code,latitude,longitude,name,type\n"
 
 
 def test_good_rows_are_parsed_and_rows_without_coordinates_are_kept() -> None:
-    result = parse_outlets(HEADER + '"서울특별시 용산구 보광로 18 (보광동),",11888512,37.52,127.0,동오약국,01\n'
-                           "경북 고령군 쌍림면 대가야로 608 ,5038300744,,,고령쌍림우체국,02\n")
+    result = parse_outlets(
+        HEADER + '"서울특별시 용산구 보광로 18 (보광동),",11888512,37.52,127.0,동오약국,01\n'
+        "경북 고령군 쌍림면 대가야로 608 ,5038300744,,,고령쌍림우체국,02\n"
+    )
     assert result.read == 2 and not result.rejected
     assert result.rows[0].addr == "서울특별시 용산구 보광로 18 (보광동)"  # the dump's trailing comma dropped
     assert [r.code for r in result.without_coordinates] == ["5038300744"]
 
 
 def test_bad_rows_are_rejected_with_row_and_field() -> None:
-    result = parse_outlets(HEADER + "a,1234567x,37,127,x,01\n" + "a,12345678,37,127,x,04\n"
-                           + "a,12345679,91,127,x,01\n" + "a,12345670,37,127,,01\n"
-                           + "a,11111111,37,127,x,01\n" + "a,11111111,37,127,y,01\n")
+    result = parse_outlets(
+        HEADER
+        + "a,1234567x,37,127,x,01\n"
+        + "a,12345678,37,127,x,04\n"
+        + "a,12345679,91,127,x,01\n"
+        + "a,12345670,37,127,,01\n"
+        + "a,11111111,37,127,x,01\n"
+        + "a,11111111,37,127,y,01\n"
+    )
     assert result.rejected == [
         "row 2, code: '1234567x' is not a string of digits",
         "row 3, type: '04' is not 01, 02 or 03",

@@ -21,8 +21,9 @@ from epiaid.masks.engine.rationing import (
 MONDAY = date(2020, 3, 9)  # the first week of the rotation
 
 
-@pytest.mark.parametrize(("digit", "weekday"), [(1, 0), (6, 0), (2, 1), (7, 1), (3, 2), (8, 2), (4, 3), (9, 3),
-                                                (5, 4), (0, 4)])
+@pytest.mark.parametrize(
+    ("digit", "weekday"), [(1, 0), (6, 0), (2, 1), (7, 1), (3, 2), (8, 2), (4, 3), (9, 3), (5, 4), (0, 4)]
+)
 def test_last_digit_of_birth_year_picks_the_weekday(digit: int, weekday: int) -> None:
     assert rotation_weekday(1980 + digit) == weekday
 
@@ -45,17 +46,27 @@ def test_weekend_is_open_to_anyone_who_did_not_buy_on_a_weekday(year: int, offse
 def test_weekly_cap_is_configurable() -> None:
     day = MONDAY  # 1981 buys on Monday
     assert not decide(birth_year=1981, day=day, bought_this_week=2, bought_on_weekday_this_week=False).allowed
-    assert decide(birth_year=1981, day=day, bought_this_week=2, bought_on_weekday_this_week=False,
-                  rules=RationingRules(weekly_cap=3)).allowed
+    assert decide(
+        birth_year=1981,
+        day=day,
+        bought_this_week=2,
+        bought_on_weekday_this_week=False,
+        rules=RationingRules(weekly_cap=3),
+    ).allowed
     refused = decide(birth_year=1981, day=day, bought_this_week=1, bought_on_weekday_this_week=False, quantity=2)
     assert "weekly cap of 2" in refused.reason
 
 
 @pytest.mark.parametrize(
     ("reason", "year", "ok"),
-    [(ProxyReason.CHILD, 2010, True), (ProxyReason.CHILD, 2009, False), (ProxyReason.ELDERLY, 1940, True),
-     (ProxyReason.ELDERLY, 1941, False), (ProxyReason.LONG_TERM_CARE, 1975, True),
-     (ProxyReason.DISABLED, 1990, True)],
+    [
+        (ProxyReason.CHILD, 2010, True),
+        (ProxyReason.CHILD, 2009, False),
+        (ProxyReason.ELDERLY, 1940, True),
+        (ProxyReason.ELDERLY, 1941, False),
+        (ProxyReason.LONG_TERM_CARE, 1975, True),
+        (ProxyReason.DISABLED, 1990, True),
+    ],
 )
 def test_proxy_purchase_only_for_eligible_people(reason: ProxyReason, year: int, ok: bool) -> None:
     day = MONDAY + timedelta(days=rotation_weekday(year))

@@ -20,8 +20,10 @@ from tests.masks.conftest import OUTLETS
 
 
 def snapshot_of(points: list[tuple[float, float]]) -> object:
-    outlets = {f"{i:08d}": OutletRecord(f"{i:08d}", f"o{i}", "서울특별시 중구 명동", "01", la, lo)
-               for i, (la, lo) in enumerate(points)}
+    outlets = {
+        f"{i:08d}": OutletRecord(f"{i:08d}", f"o{i}", "서울특별시 중구 명동", "01", la, lo)
+        for i, (la, lo) in enumerate(points)
+    }
     return build_snapshot(outlets, {}, 1, None)
 
 
@@ -29,10 +31,14 @@ seoul_point = st.tuples(st.floats(37.40, 37.70), st.floats(126.80, 127.20))
 
 
 @settings(max_examples=150, deadline=None)
-@given(points=st.lists(seoul_point, min_size=0, max_size=300), centre=seoul_point,
-       metres=st.one_of(st.floats(0, 5000), st.sampled_from([0.0, 1.0, 1000.0, 5000.0])))
-def test_radius_answer_equals_brute_force_great_circle(points: list[tuple[float, float]],
-                                                       centre: tuple[float, float], metres: float) -> None:
+@given(
+    points=st.lists(seoul_point, min_size=0, max_size=300),
+    centre=seoul_point,
+    metres=st.one_of(st.floats(0, 5000), st.sampled_from([0.0, 1.0, 1000.0, 5000.0])),
+)
+def test_radius_answer_equals_brute_force_great_circle(
+    points: list[tuple[float, float]], centre: tuple[float, float], metres: float
+) -> None:
     snap = snapshot_of(points)
     found = {code for _, code in snap.within(centre[0], centre[1], metres)}  # type: ignore[attr-defined]
     brute = {f"{i:08d}" for i, (la, lo) in enumerate(points) if haversine_m(centre[0], centre[1], la, lo) <= metres}
@@ -41,8 +47,9 @@ def test_radius_answer_equals_brute_force_great_circle(points: list[tuple[float,
 
 @settings(max_examples=100, deadline=None)
 @given(centre=seoul_point, bearing_points=st.lists(st.floats(0.0, 0.02), min_size=1, max_size=50))
-def test_points_exactly_on_the_radius_are_decided_like_brute_force(centre: tuple[float, float],
-                                                                   bearing_points: list[float]) -> None:
+def test_points_exactly_on_the_radius_are_decided_like_brute_force(
+    centre: tuple[float, float], bearing_points: list[float]
+) -> None:
     points = [(centre[0] + d, centre[1] - d / 2) for d in bearing_points]
     for p in points:
         metres = haversine_m(centre[0], centre[1], *p)  # the radius passes exactly through a point
@@ -82,10 +89,16 @@ def test_outlet_without_sales_has_null_sales_fields_and_without_coordinates_is_o
 
 @pytest.mark.parametrize(
     ("lat", "lng", "m", "problem"),
-    [("abc", "127", "100", "lat must be a number"), ("37.5", None, "100", "lng is required"),
-     ("32.9", "127", "100", "lat must be between"), ("37.5", "132.1", "100", "lng must be between"),
-     ("37.5", "127", "5001", "m must be between"), ("37.5", "127", "-1", "m must be between"),
-     ("nan", "127", "10", "finite"), ("37.5", "127", "1e999", "finite")],
+    [
+        ("abc", "127", "100", "lat must be a number"),
+        ("37.5", None, "100", "lng is required"),
+        ("32.9", "127", "100", "lat must be between"),
+        ("37.5", "132.1", "100", "lng must be between"),
+        ("37.5", "127", "5001", "m must be between"),
+        ("37.5", "127", "-1", "m must be between"),
+        ("nan", "127", "10", "finite"),
+        ("37.5", "127", "1e999", "finite"),
+    ],
 )
 def test_bad_geo_parameters_name_the_problem(lat: str, lng: str | None, m: str, problem: str) -> None:
     with pytest.raises(QueryError, match=problem):
@@ -94,8 +107,13 @@ def test_bad_geo_parameters_name_the_problem(lat: str, lng: str | None, m: str, 
 
 @pytest.mark.parametrize(
     ("page", "per_page", "problem"),
-    [("2", "500", "page must be between 1 and 1"), ("0", None, "page must be"), ("x", None, "integer"),
-     ("1", "499", "perPage must be between 500 and 5000"), ("1", "5001", "perPage")],
+    [
+        ("2", "500", "page must be between 1 and 1"),
+        ("0", None, "page must be"),
+        ("x", None, "integer"),
+        ("1", "499", "perPage must be between 500 and 5000"),
+        ("1", "5001", "perPage"),
+    ],
 )
 def test_bad_paging_is_refused(page: str, per_page: str | None, problem: str) -> None:
     with pytest.raises(QueryError, match=problem):
@@ -108,8 +126,14 @@ def test_pages_have_the_2020_shape() -> None:
     assert body["page"] == "1" and body["count"] == len(OUTLETS) and body["totalPages"] == 1
     assert list(body["storeInfos"][0]) == ["addr", "code", "lat", "lng", "name", "type"]
     sales = json.loads(fixture_snapshot().sales_page("1", "500"))  # type: ignore[attr-defined]
-    assert sales["sales"] == [{"code": "11000001", "created_at": "2020/03/10 21:30:00", "remain_stat": "plenty",
-                               "stock_at": "2020/03/10 10:17:00"}]
+    assert sales["sales"] == [
+        {
+            "code": "11000001",
+            "created_at": "2020/03/10 21:30:00",
+            "remain_stat": "plenty",
+            "stock_at": "2020/03/10 10:17:00",
+        }
+    ]
 
 
 def test_incremental_change_is_visible_and_clears_cached_answers() -> None:

@@ -11,8 +11,16 @@ from epiaid.masks.engine.stock import RemainStat, remain_stat, valid_code
 
 @pytest.mark.parametrize(
     ("remain", "expected"),
-    [(0, "empty"), (1, "empty"), (2, "few"), (29, "few"), (30, "some"), (99, "some"), (100, "plenty"),
-     (10_000, "plenty")],
+    [
+        (0, "empty"),
+        (1, "empty"),
+        (2, "few"),
+        (29, "few"),
+        (30, "some"),
+        (99, "some"),
+        (100, "plenty"),
+        (10_000, "plenty"),
+    ],
 )
 def test_remain_stat_is_exact_at_every_boundary(remain: int, expected: str) -> None:
     assert remain_stat(remain) == expected
@@ -30,8 +38,15 @@ def test_negative_stock_is_refused_with_the_value() -> None:
 
 @pytest.mark.parametrize(
     ("code", "kind", "ok"),
-    [("11837497", "01", True), ("1183749", "01", False), ("5038300744", "02", True), ("5038300744", "03", True),
-     ("50383007", "02", False), ("１１８３７４９７", "01", False), ("1183749a", "01", False)],
+    [
+        ("11837497", "01", True),
+        ("1183749", "01", False),
+        ("5038300744", "02", True),
+        ("5038300744", "03", True),
+        ("50383007", "02", False),
+        ("１１８３７４９７", "01", False),
+        ("1183749a", "01", False),
+    ],
 )
 def test_outlet_code_length_depends_on_type(code: str, kind: str, ok: bool) -> None:
     assert valid_code(code, kind) is ok

@@ -165,13 +165,9 @@ def post_sale(request: HttpRequest, code: str, data: SaleIn) -> SaleOut:
         actor=actor,
         proxy=data.proxy,
     )
-    _audit_write(
-        request, "update", code, {"sale": data.quantity, "rationed": True, "proxy": str(data.proxy or "")}
-    )
+    _audit_write(request, "update", code, {"sale": data.quantity, "rationed": True, "proxy": str(data.proxy or "")})
     stock = services.get_outlet(code).stock
-    return SaleOut(
-        **_stock_out(stock).dict(), bought_this_week=result.bought_this_week, weekly_cap=result.weekly_cap
-    )
+    return SaleOut(**_stock_out(stock).dict(), bought_this_week=result.bought_this_week, weekly_cap=result.weekly_cap)
 
 
 @router.post("/outlets/{code}/halt", auth=SELLER_AUTH, response=StockOut, summary="Halt or resume sales")
@@ -294,9 +290,7 @@ def v2_stores(request: HttpRequest, filters: Query[V2Filter]) -> HttpResponse:
                     {
                         "type": "Feature",
                         "geometry": {"type": "Point", "coordinates": [o.lng, o.lat]},
-                        "properties": {
-                            k: v for k, v in (snap.store(code) or {}).items() if k not in ("lat", "lng")
-                        },
+                        "properties": {k: v for k, v in (snap.store(code) or {}).items() if k not in ("lat", "lng")},
                     }
                 )
             return dumps(

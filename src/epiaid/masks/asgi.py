@@ -100,9 +100,7 @@ class MaskFastPath:
         await self._reply(send, status, head, body, scope)
 
     @staticmethod
-    async def _reply(
-        send: Any, status: int, head: list[tuple[bytes, bytes]], body: bytes, scope: Scope
-    ) -> None:
+    async def _reply(send: Any, status: int, head: list[tuple[bytes, bytes]], body: bytes, scope: Scope) -> None:
         await send(
             {
                 "type": "http.response.start",

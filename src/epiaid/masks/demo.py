@@ -4,6 +4,7 @@ district centres; plus synthetic stock so the map shows every colour."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
                     outlet_id=c,
                     remain=rng.choice([0, 1, 5, 20, 45, 80, 150, 300]),
                     halted=rng.random() < 0.03,
-                    stock_at=now - timezone.timedelta(hours=rng.randint(1, 9)),
+                    stock_at=now - timedelta(hours=rng.randint(1, 9)),
                     created_at=now,
                     version=version,
                 )
@@ -78,7 +79,7 @@ def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
             ],
             batch_size=2000,
         )
-        transaction.on_commit(services.refresh_read_model)
+        transaction.on_commit(services.refresh_after_commit)
     return len(chosen)
 
 

@@ -40,9 +40,7 @@ class Stock(models.Model):
     version = models.BigIntegerField(default=0, db_index=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(condition=models.Q(remain__gte=0), name="masks_stock_remain_gte_0")
-        ]
+        constraints = [models.CheckConstraint(condition=models.Q(remain__gte=0), name="masks_stock_remain_gte_0")]
 
     def __str__(self) -> str:
         return f"{self.outlet_id}: {self.remain}"
@@ -124,9 +122,7 @@ class PurchaseWeek(models.Model):
     weekday_purchase = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["buyer_hash", "week"], name="masks_one_row_per_buyer_week")
-        ]
+        constraints = [models.UniqueConstraint(fields=["buyer_hash", "week"], name="masks_one_row_per_buyer_week")]
 
     def __str__(self) -> str:
         return f"{self.week}: {self.quantity}"

@@ -9,19 +9,23 @@ may import this module (only this one).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
 import os
+import random
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -41,6 +45,7 @@ from epiaid.masks.models import (
     TokenNonce,
 )
 
+logger = logging.getLogger(__name__)
 HMAC_DOMAIN = b"epiaid.masks.buyer-id.v1"
 TOKEN_PREFIX = "msk"  # noqa: S105 - the public label of a token, not a secret
 NONCE_WINDOW_S = 300
@@ -82,7 +87,9 @@ def hmac_key() -> bytes:
     key = os.environ.get("EPIAID_MASKS_HMAC_KEY", "")
     if key:
         return key.encode()
-    if not settings.DEBUG:
+    # The deployment's debug switch (not settings.DEBUG, which the test runner turns off).
+    debug = os.environ.get("EPIAID_DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}
+    if not debug:
         raise ImproperlyConfigured("EPIAID_MASKS_HMAC_KEY must be set when EPIAID_DEBUG is off")
     return hmac.new(settings.SECRET_KEY.encode(), HMAC_DOMAIN, hashlib.sha256).digest()
 
@@ -162,7 +169,7 @@ def import_outlets(parsed: ParseResult, *, batch_size: int = 2000) -> ImportRepo
                 outlet.version = version
             Outlet.objects.bulk_create(to_create, batch_size=batch_size)
             Outlet.objects.bulk_update(to_update, [*fields, "version"], batch_size=batch_size)
-            transaction.on_commit(refresh_read_model)
+            transaction.on_commit(refresh_after_commit)
     report.created, report.updated = len(to_create), len(to_update)
     return report
 
@@ -177,6 +184,31 @@ def get_outlet(code: str) -> Outlet:
 # -- stock intake ----------------------------------------------------------------------------------
 
 
+FnT = TypeVar("FnT", bound=Callable[..., Any])
+
+
+def _retry_when_locked(fn: FnT) -> FnT:
+    """Re-run a whole write transaction that SQLite refused with "locked" (never on PostgreSQL).
+
+    SQLite's busy timeout covers most contention, but not a shared-cache database (the test
+    database) nor every lock upgrade; the transaction rolled back completely, so running it again is
+    safe. Inside an outer transaction we cannot retry and let the error through.
+    """
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(60):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or connection.in_atomic_block or attempt == 59:
+                    raise
+                time.sleep(0.005 * (attempt + 1) + random.random() * 0.01)
+        raise AssertionError("unreachable")
+
+    return wrapped  # type: ignore[return-value]
+
+
 def _check_quantity(value: int, field_name: str, *, allow_zero: bool) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise MasksError(f"{field_name} must be an integer, got {value!r}")
@@ -187,6 +219,7 @@ def _check_quantity(value: int, field_name: str, *, allow_zero: bool) -> int:
     return value
 
 
+@_retry_when_locked
 def _change_stock(
     code: str,
     kind: str,
@@ -216,9 +249,7 @@ def _change_stock(
         elif kind == "sale":
             if stock.halted:
                 raise StockConflict(f"sales are halted at outlet {code}")
-            updated = Stock.objects.filter(pk=outlet.pk, remain__gte=quantity).update(
-                remain=F("remain") - quantity
-            )
+            updated = Stock.objects.filter(pk=outlet.pk, remain__gte=quantity).update(remain=F("remain") - quantity)
             if not updated:
                 raise StockConflict(f"outlet {code} has {before} left, cannot sell {quantity}")
             stock.remain = before - quantity
@@ -239,7 +270,7 @@ def _change_stock(
             actor=actor,
             version=version,
         )
-        transaction.on_commit(refresh_read_model)
+        transaction.on_commit(refresh_after_commit)
     return stock
 
 
@@ -261,9 +292,7 @@ def record_arrival(code: str, quantity: int, actor: str, *, stock_at: datetime |
 
 
 def record_sale(code: str, quantity: int, actor: str) -> Stock:
-    return _change_stock(
-        code, "sale", actor, quantity=_check_quantity(quantity, "quantity", allow_zero=False)
-    )
+    return _change_stock(code, "sale", actor, quantity=_check_quantity(quantity, "quantity", allow_zero=False))
 
 
 def set_halted(code: str, halted: bool, actor: str) -> Stock:
@@ -294,6 +323,7 @@ class PurchaseResult:
     weekly_cap: int
 
 
+@_retry_when_locked
 def purchase(
     code: str,
     *,
@@ -354,8 +384,7 @@ def purchase(
             )
         ):
             raise StockConflict(
-                f"outlet {code} cannot sell {quantity} (stock {before}"
-                f"{', halted' if stock and stock.halted else ''})"
+                f"outlet {code} cannot sell {quantity} (stock {before}{', halted' if stock and stock.halted else ''})"
             )
         Purchase.objects.create(
             buyer_hash=key, outlet=outlet, quantity=quantity, at=now, proxy=str(proxy or ""), actor=actor
@@ -371,7 +400,7 @@ def purchase(
             actor=actor,
             version=version,
         )
-        transaction.on_commit(refresh_read_model)
+        transaction.on_commit(refresh_after_commit)
     return PurchaseResult(
         remain=before - quantity, bought_this_week=ledger.quantity + quantity, weekly_cap=the_rules.weekly_cap
     )
@@ -391,20 +420,14 @@ def issue_token(code: str, actor: str, *, rotate: bool = True) -> str:
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     with transaction.atomic():
         if rotate:
-            SellerToken.objects.filter(outlet=outlet, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
-        SellerToken.objects.create(
-            outlet=outlet, prefix=prefix, secret_hash=_secret_hash(secret), created_by=actor
-        )
+            SellerToken.objects.filter(outlet=outlet, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        SellerToken.objects.create(outlet=outlet, prefix=prefix, secret_hash=_secret_hash(secret), created_by=actor)
     return f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
 def revoke_tokens(code: str) -> int:
     outlet = get_outlet(code)
-    return SellerToken.objects.filter(outlet=outlet, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    return SellerToken.objects.filter(outlet=outlet, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def authenticate_token(
@@ -416,7 +439,7 @@ def authenticate_token(
     ``X-Mask-Timestamp`` (Unix seconds); a captured request replayed later is refused.
     """
     now = now or timezone.now()
-    parts = (raw or "").split("_")
+    parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         raise TokenError("malformed seller token (expected msk_<prefix>_<secret>)")
     token = SellerToken.objects.select_related("outlet").filter(prefix=parts[1]).first()
@@ -492,6 +515,17 @@ def refresh_read_model(*, full: bool = False) -> Snapshot:
             s.outlet_id: _sales_record(s) for s in Stock.objects.filter(version__gt=snap.version)
         }
         return READ_MODEL.apply(version, kst_string(updated), outlets, sales)
+
+
+def refresh_after_commit() -> None:
+    """The in-process signal after every committed change; a failure here must never fail the write
+    (it already committed), so it only marks the model stale for the next read to catch up."""
+    global _last_check
+    try:
+        refresh_read_model()
+    except Exception:
+        _last_check = 0.0
+        logger.warning("masks read model refresh failed; the next read retries", exc_info=True)
 
 
 def fresh_snapshot() -> Snapshot:

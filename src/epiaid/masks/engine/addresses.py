@@ -41,9 +41,7 @@ def parse_query(address: str | None) -> AddressQuery:
     if len(text) > _MAX_QUERY:
         raise AddressError(f"address is longer than {_MAX_QUERY} characters")
     if is_province_only(text):
-        raise AddressError(
-            f"'{text}' is a whole city or province; give a district (구/군) or neighbourhood (동)"
-        )
+        raise AddressError(f"'{text}' is a whole city or province; give a district (구/군) or neighbourhood (동)")
     province, tokens = address_tokens(text)
     ordered = tuple(w for w in _SPLIT.split(text) if w and w in tokens)
     if not ordered:

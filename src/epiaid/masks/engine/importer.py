@@ -88,9 +88,7 @@ def parse_outlets(data: bytes | str | Path) -> ParseResult:
             continue
         if not valid_code(code, outlet_type):
             expected = 8 if outlet_type == "01" else 10
-            result.warnings.append(
-                f"{where}, code: {code} has {len(code)} digits, expected {expected} (kept)"
-            )
+            result.warnings.append(f"{where}, code: {code} has {len(code)} digits, expected {expected} (kept)")
         name = normalise(raw.get("name"))
         if not name:
             result.rejected.append(f"{where}, name: empty")

@@ -104,15 +104,11 @@ def decide(
     if weekday >= 5 and bought_on_weekday_this_week:
         return Decision(False, "the weekend is for people who did not buy on their weekday this week")
     if bought_this_week + quantity > rules.weekly_cap:
-        return Decision(
-            False, f"weekly cap of {rules.weekly_cap} reached ({bought_this_week} already bought)"
-        )
+        return Decision(False, f"weekly cap of {rules.weekly_cap} reached ({bought_this_week} already bought)")
     return Decision(True, "allowed")
 
 
-def can_buy_summary(
-    birth_year: int, today: date, rules: RationingRules = RationingRules()
-) -> dict[str, object]:
+def can_buy_summary(birth_year: int, today: date, rules: RationingRules = RationingRules()) -> dict[str, object]:
     """The public "can I buy today?" answer: days, and whether today is one of them (before any purchase)."""
     check_birth_year(birth_year, today, rules)
     days = allowed_weekdays(birth_year)

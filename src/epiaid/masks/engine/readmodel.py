@@ -281,9 +281,7 @@ def build_snapshot(
             sale_f.pop(code, None)
     if outlet_changed or previous is None:
         codes = sorted(outlets)
-        located = sorted(
-            (o.lat, o.lng, o.code) for o in outlets.values() if o.lat is not None and o.lng is not None
-        )
+        located = sorted((o.lat, o.lng, o.code) for o in outlets.values() if o.lat is not None and o.lng is not None)
         geo_lat = np.array([r[0] for r in located], dtype=np.float64)
         geo_lng = np.array([r[1] for r in located], dtype=np.float64)
         geo_codes = np.array([r[2] for r in located], dtype=object)
