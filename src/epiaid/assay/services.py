@@ -1,0 +1,156 @@
+"""Design jobs for the web app and the API: create, run (in a background thread), read outputs.
+
+The public surface other capabilities may use is :func:`create_job`, :func:`start_job`,
+:func:`run_job`, :func:`output_path` and :data:`OUTPUT_FILES`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from epiaid.assay.models import DesignJob
+
+#: Files of a finished job that may be downloaded, with their content types.
+OUTPUT_FILES: dict[str, str] = {
+    "report.html": "text/html; charset=utf-8",
+    "panel.tsv": "text/tab-separated-values; charset=utf-8",
+    "order_sheet.tsv": "text/tab-separated-values; charset=utf-8",
+    "panel.bed": "text/plain; charset=utf-8",
+    "panel_detail.tsv": "text/tab-separated-values; charset=utf-8",
+    "dimer_matrix.tsv": "text/tab-separated-values; charset=utf-8",
+    "inclusivity.tsv": "text/tab-separated-values; charset=utf-8",
+    "exclusivity.tsv": "text/tab-separated-values; charset=utf-8",
+    "qc.tsv": "text/tab-separated-values; charset=utf-8",
+    "variability.png": "image/png",
+    "summary.json": "application/json",
+}
+
+
+def jobs_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "assay" / "jobs"
+
+
+def _save(source: UploadedFile | Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, Path):
+        shutil.copyfile(source, target)
+        return
+    with target.open("wb") as fh:
+        for chunk in source.chunks():
+            fh.write(chunk)
+
+
+def create_job(
+    user: Any,
+    genomes: UploadedFile | Path,
+    reference: UploadedFile | Path,
+    *,
+    targets: int = 3,
+    neighbours: UploadedFile | Path | None = None,
+    title: str = "",
+) -> DesignJob:
+    """Store the inputs under MEDIA_ROOT/assay/jobs/<id>/input and return the queued job."""
+    if not 1 <= targets <= 5:
+        raise ValueError(f"targets must be between 1 and 5, not {targets}")
+    job = DesignJob.objects.create(
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        title=title[:200],
+        genomes_name=Path(getattr(genomes, "name", "genomes.fasta")).name[:255],
+        reference_name=Path(getattr(reference, "name", "reference.fasta")).name[:255],
+        targets=targets,
+        work_dir="",
+    )
+    work = jobs_root() / str(job.pk)
+    _save(genomes, work / "input" / "genomes.fasta")
+    _save(reference, work / "input" / "reference.fasta")
+    if neighbours is not None:
+        _save(neighbours, work / "input" / "neighbours.fasta")
+    job.work_dir = str(work)
+    job.save(update_fields=["work_dir"])
+    return job
+
+
+def run_job(job_id: int) -> DesignJob:
+    """Run one job to the end in this thread; failures are stored on the job, never raised."""
+    from epiaid.assay.engine import design, report
+
+    job = DesignJob.objects.get(pk=job_id)
+    work = Path(job.work_dir)
+    job.status, job.progress, job.message = DesignJob.Status.RUNNING, 0.0, "starting"
+    job.save(update_fields=["status", "progress", "message"])
+
+    def progress(message: str, fraction: float) -> None:
+        DesignJob.objects.filter(pk=job_id).update(progress=round(fraction, 3), message=message[:300])
+
+    neighbours = work / "input" / "neighbours.fasta"
+    inp = design.DesignInput(
+        work / "input" / "genomes.fasta",
+        work / "input" / "reference.fasta",
+        job.targets,
+        neighbours if neighbours.exists() else None,
+    )
+    try:
+        result = design.design(inp, progress)
+        report.write_outputs(result, work / "out")
+    except Exception as exc:  # any failure must reach the user as a message, not a 500
+        job.status, job.error, job.message = DesignJob.Status.FAILED, f"{type(exc).__name__}: {exc}", "failed"
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "message", "finished_at"])
+        return job
+    job.status, job.progress, job.message = DesignJob.Status.DONE, 1.0, "done"
+    job.summary = report.summary_dict(result)
+    job.panel = report.panel_table(result).to_dict(orient="records")
+    job.issues = [i.as_row() for i in result.issues]
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _run_in_thread(job_id: int) -> None:
+    close_old_connections()
+    try:
+        run_job(job_id)
+    finally:
+        connection.close()
+
+
+def start_job(job: DesignJob) -> None:
+    """Run the job in a background thread, or inline when ``ASSAY_JOBS_INLINE`` is set (tests, demo)."""
+    if getattr(settings, "ASSAY_JOBS_INLINE", False):
+        run_job(job.pk)
+        return
+    threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"assay-job-{job.pk}", daemon=True).start()
+
+
+def output_path(job: DesignJob, name: str) -> Path | None:
+    """A finished job's output file, only for names in :data:`OUTPUT_FILES` (no path tricks)."""
+    if name not in OUTPUT_FILES or job.status != DesignJob.Status.DONE:
+        return None
+    path = Path(job.work_dir) / "out" / name
+    return path if path.is_file() else None
+
+
+def job_dict(job: DesignJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "title": job.title,
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error,
+        "targets": job.targets,
+        "genomes_name": job.genomes_name,
+        "reference_name": job.reference_name,
+        "created_at": job.created_at.isoformat(),
+        "summary": job.summary,
+        "panel": job.panel,
+        "issues": job.issues[:200],
+    }

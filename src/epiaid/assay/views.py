@@ -1,0 +1,67 @@
+"""Pages: start a design job, watch it run, read its report (roles reviewer or health_staff)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from epiaid.assay import services
+from epiaid.assay.models import DesignJob
+from epiaid.core.audit import record
+from epiaid.core.roles import Role, role_required
+
+ASSAY_ROLES = (Role.REVIEWER, Role.HEALTH_STAFF)
+
+
+class DesignForm(forms.Form):
+    title = forms.CharField(max_length=200, required=False, label="Title / 제목")
+    genomes = forms.FileField(label="Genomes FASTA (.fasta, .gz, .xz) / 유전체")
+    reference = forms.FileField(label="Reference FASTA / 기준 서열")
+    neighbours = forms.FileField(required=False, label="Near neighbours FASTA (exclusivity) / 근연종")
+    targets = forms.IntegerField(min_value=1, max_value=5, initial=3, label="Targets / 표적 수")
+
+
+@role_required(*ASSAY_ROLES)
+def index(request: HttpRequest) -> HttpResponse:
+    form = DesignForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        job = services.create_job(
+            request.user,
+            data["genomes"],
+            data["reference"],
+            targets=data["targets"],
+            neighbours=data.get("neighbours"),
+            title=data.get("title") or "",
+        )
+        record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})
+        services.start_job(job)
+        return redirect("assay:job", job_id=job.pk)
+    record(request, "list", "assay.job")
+    return render(request, "assay/index.html", {"form": form, "jobs": DesignJob.objects.all()[:50]})
+
+
+@role_required(*ASSAY_ROLES)
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(DesignJob, pk=job_id)
+    record(request, "view", "assay.job", object_id=job.pk)
+    files = [name for name in services.OUTPUT_FILES if services.output_path(job, name) is not None]
+    return render(request, "assay/job.html", {"job": job, "files": files, "job_data": services.job_dict(job)})
+
+
+@role_required(*ASSAY_ROLES)
+def job_file(request: HttpRequest, job_id: int, name: str) -> FileResponse:
+    job = get_object_or_404(DesignJob, pk=job_id)
+    path = services.output_path(job, name)
+    if path is None:
+        raise Http404("no such output")
+    record(request, "download", "assay.job", object_id=job.pk, detail={"file": name})
+    inline = name.endswith((".html", ".png"))
+    response = FileResponse(
+        path.open("rb"),
+        content_type=services.OUTPUT_FILES[name],
+        as_attachment=not inline,
+        filename=f"assay_job{job.pk}_{name}",
+    )
+    return response
