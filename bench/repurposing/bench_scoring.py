@@ -57,12 +57,18 @@ def main() -> None:
     t_trees = time.perf_counter() - t0
     assert preds.shape == (len(model.boosters), n)
     scoring = n / (t_feat + t_trees)
-    print(f"[scoring] {n:,} pairs ({len(drugs)} new drugs × {len(proteins)} KIBA targets), "
-          f"{len(model.boosters)}-member ensemble, {args.threads} threads")
-    print(f"[scoring] pair features {t_feat:.2f} s, trees {t_trees:.2f} s -> {scoring:,.0f} pairs/s "
-          f"= {scoring / GOAL:.2f} × the 50,000/s goal")
-    print(f"[scoring] end to end incl. SMILES/sequence featurisation: {n / end_to_end:,.0f} pairs/s "
-          f"= {n / end_to_end / GOAL:.2f} × goal")
+    print(
+        f"[scoring] {n:,} pairs ({len(drugs)} new drugs × {len(proteins)} KIBA targets), "
+        f"{len(model.boosters)}-member ensemble, {args.threads} threads"
+    )
+    print(
+        f"[scoring] pair features {t_feat:.2f} s, trees {t_trees:.2f} s -> {scoring:,.0f} pairs/s "
+        f"= {scoring / GOAL:.2f} × the 50,000/s goal"
+    )
+    print(
+        f"[scoring] end to end incl. SMILES/sequence featurisation: {n / end_to_end:,.0f} pairs/s "
+        f"= {n / end_to_end / GOAL:.2f} × goal"
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,5 @@ def synthetic_weights(synthetic_dti: Path, tmp_path_factory: pytest.TempPathFact
     """Weights trained on the synthetic benchmark (pair and both modes), small and fast."""
     root = tmp_path_factory.mktemp("weights")
     for bench in ("davis", "kiba"):
-        train_benchmark(
-            synthetic_dti, bench, modes=("pair", "both"), members=2, rounds=40, out=root, command="test"
-        )
+        train_benchmark(synthetic_dti, bench, modes=("pair", "both"), members=2, rounds=40, out=root, command="test")
     return root

@@ -118,9 +118,7 @@ def test_rank_in_davis_units_adds_kd_in_nanomolar(synthetic_dti: Path, synthetic
     assert ((10 ** (9 - t["prediction"]) - t["kd_nm"]).abs() < 1e-6 * t["kd_nm"]).all()
 
 
-def test_landmarks_report_missing_drugs_instead_of_failing(
-    synthetic_dti: Path, synthetic_weights: Path
-) -> None:
+def test_landmarks_report_missing_drugs_instead_of_failing(synthetic_dti: Path, synthetic_weights: Path) -> None:
     result = rank(
         synthetic_dti / "targets.fasta",
         synthetic_dti / "library.csv",

@@ -44,8 +44,9 @@ def test_ligand_preparation_gives_3d_pdbqt_and_names_bad_smiles() -> None:
 def test_a_drug_that_cannot_be_prepared_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     receptor = tmp_path / "r.pdbqt"
     receptor.write_text("not used: preparation fails first\n", encoding="utf-8")
-    results = D.dock_library([("bad", "Broken", "C1CC(")], receptor, (0, 0, 0), (10, 10, 10), tmp_path / "run",
-                             time_limit_s=60, workers=1)
+    results = D.dock_library(
+        [("bad", "Broken", "C1CC(")], receptor, (0, 0, 0), (10, 10, 10), tmp_path / "run", time_limit_s=60, workers=1
+    )
     assert [(r["drug_id"], r["status"]) for r in results] == [("bad", "prep_failed")]
 
 
@@ -68,8 +69,9 @@ def test_vina_docks_a_small_drug_into_the_n3_site_and_a_rerun_resumes(shared_dat
     assert first[0]["status"] == "ok" and -9 < first[0]["score_kcal_mol"] < 0
     assert len(list((tmp_path / "run" / "poses").glob("*.pdbqt"))) == 1
     seen = []
-    again = D.dock_library(drugs, receptor, center, size, tmp_path / "run", exhaustiveness=1, workers=1,
-                           progress=seen.append)
+    again = D.dock_library(
+        drugs, receptor, center, size, tmp_path / "run", exhaustiveness=1, workers=1, progress=seen.append
+    )
     assert again == first and seen == []  # nothing redone
 
 
@@ -78,8 +80,15 @@ def test_a_drug_over_the_time_limit_is_stopped_and_reported(shared_data: Path, t
     pdb = shared_data / "dti" / "structures" / "6lu7.pdb"
     center, size = D.ligand_box(pdb, ligand_chain="C")
     receptor = D.prepare_receptor(pdb, tmp_path / "rec")
-    ritonavir = ("CC(C)c1nc(CN(C)C(=O)N[C@H](C(=O)N[C@@H](Cc2ccccc2)C[C@H](O)[C@H](Cc2ccccc2)NC(=O)OCc2cncs2)"
-                 "C(C)C)cs1")
-    results = D.dock_library([("rit", "Ritonavir", ritonavir)], receptor, center, size, tmp_path / "run",
-                             exhaustiveness=8, time_limit_s=2.0, workers=1)
+    ritonavir = "CC(C)c1nc(CN(C)C(=O)N[C@H](C(=O)N[C@@H](Cc2ccccc2)C[C@H](O)[C@H](Cc2ccccc2)NC(=O)OCc2cncs2)C(C)C)cs1"
+    results = D.dock_library(
+        [("rit", "Ritonavir", ritonavir)],
+        receptor,
+        center,
+        size,
+        tmp_path / "run",
+        exhaustiveness=8,
+        time_limit_s=2.0,
+        workers=1,
+    )
     assert results[0]["status"] == "timeout"

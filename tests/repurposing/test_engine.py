@@ -123,9 +123,7 @@ def test_similar_molecules_and_sequences_score_higher_than_unrelated_ones() -> N
     assert cos[0, 1] > 0.8 > cos[0, 2]
 
 
-def test_model_learns_the_planted_structure_and_round_trips_through_disk(
-    synthetic_dti: Path, tmp_path: Path
-) -> None:
+def test_model_learns_the_planted_structure_and_round_trips_through_disk(synthetic_dti: Path, tmp_path: Path) -> None:
     bench = D.load_benchmark(synthetic_dti, "davis")
     tr, te = bench.train[bench.train.fold != 0], bench.train[bench.train.fold == 0]
     model = DTIModel.fit("davis", bench.drugs, bench.proteins, tr, members=2, rounds=60)
@@ -143,9 +141,7 @@ def test_prediction_names_unknown_ids(synthetic_dti: Path, synthetic_weights: Pa
     model = DTIModel.load(synthetic_weights / "davis" / "pair")
     model.attach_memory(bench.drugs, bench.proteins, bench.train)
     with pytest.raises(KeyError, match="NOPE"):
-        model.predict(
-            pd.DataFrame({"drug_id": ["NOPE"], "protein_id": ["P000"]}), bench.drugs, bench.proteins
-        )
+        model.predict(pd.DataFrame({"drug_id": ["NOPE"], "protein_id": ["P000"]}), bench.drugs, bench.proteins)
 
 
 def test_unseen_drug_folds_never_share_a_drug_between_train_and_test(synthetic_dti: Path) -> None:

@@ -67,9 +67,7 @@ def test_api_rejects_an_unknown_benchmark_by_name(client_as: Any, dti_settings: 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_runs_in_the_background_and_yields_ranking_and_report(
-    client_as: Any, dti_settings: Path
-) -> None:
+def test_a_job_runs_in_the_background_and_yields_ranking_and_report(client_as: Any, dti_settings: Path) -> None:
     client = client_as(Role.PROGRAMME_OFFICER)
     fasta = (dti_settings / "targets.fasta").read_text(encoding="utf-8")
     library = (dti_settings / "library.csv").read_text(encoding="utf-8")

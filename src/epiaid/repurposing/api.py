@@ -55,9 +55,7 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}/ranking", summary="Ranked drugs per target of a finished job")
-def get_ranking(
-    request: HttpRequest, job_id: int, target: str | None = None, limit: int = 50
-) -> list[dict[str, Any]]:
+def get_ranking(request: HttpRequest, job_id: int, target: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     job = get_object_or_404(RankJob, pk=job_id)
     record(request, "view", "repurposing.ranking", object_id=job.pk, detail={"target": target})
     try:

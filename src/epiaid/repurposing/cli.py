@@ -13,9 +13,7 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(
-    help="Drug–target interaction model, repurposing ranking and docking.", no_args_is_help=True
-)
+app = typer.Typer(help="Drug–target interaction model, repurposing ranking and docking.", no_args_is_help=True)
 
 BENCH_HELP = "davis (pKd) or kiba (KIBA score)"
 DATA_HELP = "folder holding davis/ and kiba/ (default ../shared/data/dti)"
@@ -68,9 +66,7 @@ def train(
         progress=console.log,
     )
     for mode, s in summary["modes"].items():
-        console.print(
-            f"{benchmark}/{mode}: {s['cpu_minutes']:.2f} CPU-minutes, {s['size_bytes'] / 1e6:.2f} MB"
-        )
+        console.print(f"{benchmark}/{mode}: {s['cpu_minutes']:.2f} CPU-minutes, {s['size_bytes'] / 1e6:.2f} MB")
 
 
 @app.command()

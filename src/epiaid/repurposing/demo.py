@@ -27,14 +27,20 @@ def _synthetic(log: Callable[[str], None]) -> str:
     fasta, library = make_targets_and_library(root)
     log("repurposing: training a tiny model on the synthetic benchmark")
     train_benchmark(root, "kiba", modes=("both",), members=2, rounds=40, out=root / "weights", command="demo")
-    job = services.create_job(None, benchmark="kiba", targets_fasta=fasta.read_text(encoding="utf-8"),
-                              library_text=library.read_text(encoding="utf-8"), library_name="library.csv")
+    job = services.create_job(
+        None,
+        benchmark="kiba",
+        targets_fasta=fasta.read_text(encoding="utf-8"),
+        library_text=library.read_text(encoding="utf-8"),
+        library_name="library.csv",
+    )
     job.targets_label = SYNTHETIC_LABEL
     job.status = RankJob.Status.RUNNING
     job.save()
     folder = Path(job.work_dir)
-    info = services.rank_targets(folder / "targets.fasta", folder / job.library_file, root, folder / "out",
-                                 weights_root=root / "weights")
+    info = services.rank_targets(
+        folder / "targets.fasta", folder / job.library_file, root, folder / "out", weights_root=root / "weights"
+    )
     job.finish(info)
     return f"repurposing: synthetic demo job {job.pk} ({job.message})"
 

@@ -23,9 +23,7 @@ ALLOWED_ROLES = ("reviewer", "programme_officer")
 
 
 # ---- science entry points (no Django) -------------------------------------------------------------
-def predict_test_pairs(
-    benchmark: str, data_dir: Path, weights_root: Path | None = None
-) -> tuple[pd.DataFrame, float]:
+def predict_test_pairs(benchmark: str, data_dir: Path, weights_root: Path | None = None) -> tuple[pd.DataFrame, float]:
     """drug_id, protein_id, prediction for every pair of test_pairs.csv, in the benchmark's units."""
     from epiaid.repurposing.engine.model import DTIModel
     from epiaid.repurposing.engine.training import weights_for
@@ -34,9 +32,7 @@ def predict_test_pairs(
     model = DTIModel.load(weights_for(benchmark, "pair", weights_root))
     bench = load_benchmark(data_dir, benchmark)
     pairs = load_test_pairs(data_dir, benchmark)
-    unknown = pairs[
-        ~pairs["drug_id"].isin(list(bench.drugs)) | ~pairs["protein_id"].isin(list(bench.proteins))
-    ]
+    unknown = pairs[~pairs["drug_id"].isin(list(bench.drugs)) | ~pairs["protein_id"].isin(list(bench.proteins))]
     if not unknown.empty:
         first = unknown.iloc[0]
         raise ValueError(
@@ -64,9 +60,7 @@ def rank_targets(
     """Run a ranking and write its outputs; returns counts and output paths."""
     from epiaid.repurposing.engine import rank as R
 
-    result = R.rank(
-        targets_fasta, library, data_dir, benchmark=benchmark, weights_root=weights_root, progress=progress
-    )
+    result = R.rank(targets_fasta, library, data_dir, benchmark=benchmark, weights_root=weights_root, progress=progress)
     paths = R.write_outputs(result, out_dir, top=top)
     return {
         "paths": {k: str(v) for k, v in paths.items()},
@@ -82,9 +76,7 @@ def shortlist(ranking: Path, target: str, top: int) -> list[tuple[str, str, str]
     table = pd.read_csv(ranking, dtype={"drug_id": str})
     names = sorted(t for t in table["target"].unique() if target.lower() in str(t).lower())
     if not names:
-        raise ValueError(
-            f"{ranking}: no target matching {target!r} (targets: {', '.join(table['target'].unique())})"
-        )
+        raise ValueError(f"{ranking}: no target matching {target!r} (targets: {', '.join(table['target'].unique())})")
     sub = table[table["target"] == names[0]].sort_values("rank").head(top)
     return list(
         zip(

@@ -21,9 +21,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 def index(request: HttpRequest) -> HttpResponse:
     record(request, "list", "repurposing.job")
     jobs = RankJob.objects.all()[:50]
-    return render(
-        request, "repurposing/index.html", {"jobs": jobs, "data_ok": services.dti_data_dir().is_dir()}
-    )
+    return render(request, "repurposing/index.html", {"jobs": jobs, "data_ok": services.dti_data_dir().is_dir()})
 
 
 @require_POST

@@ -76,9 +76,7 @@ def benchmark_dir(data_dir: Path, benchmark: str) -> Path:
         raise ValueError(f"unknown benchmark {benchmark!r}: expected one of {', '.join(BENCHMARKS)}")
     path = Path(data_dir) / benchmark
     if not (path / "train.csv").is_file():
-        raise FileNotFoundError(
-            f"{path / 'train.csv'} not found: is --data the folder holding davis/ and kiba/?"
-        )
+        raise FileNotFoundError(f"{path / 'train.csv'} not found: is --data the folder holding davis/ and kiba/?")
     return path
 
 
@@ -146,9 +144,7 @@ def read_fasta(path: Path) -> tuple[dict[str, str], list[RowProblem]]:
                 name = line[1:].split()[0] if line[1:].split() else f"record_line_{lineno}"
                 records.append((name, lineno, []))
             elif not records:
-                problems.append(
-                    RowProblem(str(path), str(lineno), "header", "sequence before any '>' header")
-                )
+                problems.append(RowProblem(str(path), str(lineno), "header", "sequence before any '>' header"))
             else:
                 records[-1][2].append(line)
     good: dict[str, str] = {}
@@ -180,9 +176,7 @@ def read_smiles_library(path: Path) -> tuple[pd.DataFrame, list[RowProblem]]:
             for i, line in enumerate(fh, start=1):
                 parts = line.strip().split(maxsplit=1)
                 if parts:
-                    rows.append(
-                        {"smiles": parts[0], "name": parts[1] if len(parts) > 1 else f"mol{i}", "_row": i}
-                    )
+                    rows.append({"smiles": parts[0], "name": parts[1] if len(parts) > 1 else f"mol{i}", "_row": i})
         frame = pd.DataFrame(rows, columns=["smiles", "name", "_row"])
     else:
         sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","

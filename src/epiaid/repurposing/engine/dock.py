@@ -173,9 +173,7 @@ def _dock_worker(smiles: str, receptor: str, cfg: dict[str, Any], conn: Any) -> 
             }
         )
     except Exception as exc:
-        conn.send(
-            {"status": "dock_failed", "error": str(exc)[:300], "seconds": time.perf_counter() - t0, **size}
-        )
+        conn.send({"status": "dock_failed", "error": str(exc)[:300], "seconds": time.perf_counter() - t0, **size})
 
 
 def read_results(path: Path) -> list[dict[str, Any]]:
@@ -220,9 +218,7 @@ def dock_library(
     if cfg_path.is_file():
         old = json.loads(cfg_path.read_text(encoding="utf-8"))
         if old.get("key") != cfg.key():
-            raise ValueError(
-                f"{out_dir} holds results made with other settings ({old}); use a new --out folder"
-            )
+            raise ValueError(f"{out_dir} holds results made with other settings ({old}); use a new --out folder")
     else:
         cfg_path.write_text(json.dumps({**asdict(cfg), "key": cfg.key()}, indent=2), encoding="utf-8")
     results_path = out_dir / "results.jsonl"
@@ -250,9 +246,7 @@ def dock_library(
             while queue and len(running) < max(1, workers):
                 item = queue.pop(0)
                 parent, child = ctx.Pipe(duplex=False)
-                proc = ctx.Process(
-                    target=_dock_worker, args=(item[2], receptor_text, cfg_d, child), daemon=True
-                )
+                proc = ctx.Process(target=_dock_worker, args=(item[2], receptor_text, cfg_d, child), daemon=True)
                 proc.start()
                 child.close()
                 running[item[0]] = (proc, parent, time.perf_counter(), item)

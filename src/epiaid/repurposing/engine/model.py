@@ -92,12 +92,8 @@ class Queries:
         seqs = [proteins[p] for p in protein_ids]
         bits, failed = F.morgan_bits(smiles)
         if failed:
-            raise ValueError(
-                f"unparseable SMILES for drug ids: {', '.join(drug_ids[i] for i in failed[:10])}"
-            )
-        return cls(
-            drug_ids, protein_ids, bits, F.descriptors(smiles), F.kmer_profiles(seqs), F.composition(seqs)
-        )
+            raise ValueError(f"unparseable SMILES for drug ids: {', '.join(drug_ids[i] for i in failed[:10])}")
+        return cls(drug_ids, protein_ids, bits, F.descriptors(smiles), F.kmer_profiles(seqs), F.composition(seqs))
 
 
 def _topk_weights(sim: np.ndarray, k: int, exclude: np.ndarray | None) -> np.ndarray:
@@ -114,9 +110,7 @@ def _topk_weights(sim: np.ndarray, k: int, exclude: np.ndarray | None) -> np.nda
     return w
 
 
-def soft_impute(
-    resid: np.ndarray, mask: np.ndarray, rank: int, iters: int = 12, shrink: float = 0.5
-) -> np.ndarray:
+def soft_impute(resid: np.ndarray, mask: np.ndarray, rank: int, iters: int = 12, shrink: float = 0.5) -> np.ndarray:
     """Low-rank completion of the residual affinity matrix (SimBoost's matrix-factorisation feature).
 
     Hard-rank SVD imputation with a little singular-value shrinkage: a few dense SVDs of a
@@ -457,9 +451,7 @@ class DTIModel:
         folder = Path(folder)
         meta_path = folder / "model.json"
         if not meta_path.is_file():
-            raise FileNotFoundError(
-                f"no model in {folder} (model.json missing): run `epiaid repurpose train`"
-            )
+            raise FileNotFoundError(f"no model in {folder} (model.json missing): run `epiaid repurpose train`")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         with np.load(folder / "embedder.npz") as z:
             emb = Embedder(z["drug"], z["protein"])

@@ -15,7 +15,7 @@ from epiaid.repurposing.engine.model import DTIModel, file_sha256
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 #: Settings shipped per benchmark: ``pair`` answers test_pairs.csv, ``both`` ranks new drugs on new targets.
-DEFAULT_ROUNDS = {"davis": 1000, "kiba": 1000}
+DEFAULT_ROUNDS = {"davis": 600, "kiba": 800}
 
 
 def weights_for(benchmark: str, mode: str, root: Path | None = None) -> Path:
@@ -99,9 +99,7 @@ def refresh_model_card(benchmark: str, root: Path | None = None) -> Path | None:
     return write_model_card(benchmark, summary, command, root, sha)
 
 
-def write_model_card(
-    benchmark: str, summary: dict[str, Any], command: str, root: Path | None, sha: str
-) -> Path:
+def write_model_card(benchmark: str, summary: dict[str, Any], command: str, root: Path | None, sha: str) -> Path:
     """MODEL_CARD.md: data, exact command, CV metrics (from cv_metrics.json when evaluated), date."""
     folder = (root or WEIGHTS_DIR) / benchmark
     cv_path = folder / "cv_metrics.json"
@@ -129,9 +127,7 @@ def write_model_card(
         "|---|---|---|---|",
     ]
     for mode, s in summary["modes"].items():
-        lines.append(
-            f"| {mode} | {s['cpu_minutes']:.1f} | {s['wall_minutes']:.1f} | {s['size_bytes'] / 1e6:.2f} |"
-        )
+        lines.append(f"| {mode} | {s['cpu_minutes']:.1f} | {s['wall_minutes']:.1f} | {s['size_bytes'] / 1e6:.2f} |")
     lines += ["", "## Cross-validation (train.csv)", ""]
     if cv:
         lines += [
