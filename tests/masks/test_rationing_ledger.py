@@ -54,9 +54,7 @@ def test_wrong_day_and_ineligible_proxy_are_refused(outlets: Any) -> None:
         "11000001", buyer_id="C2014XYZ", birth_year=2014, quantity=1, actor="s", now=THURSDAY, proxy=ProxyReason.CHILD
     )
     assert done.bought_this_week == 1
-    weekend = services.purchase(
-        "11000001", buyer_id="Z999999", birth_year=1990, quantity=2, actor="s", now=SATURDAY
-    )
+    weekend = services.purchase("11000001", buyer_id="Z999999", birth_year=1990, quantity=2, actor="s", now=SATURDAY)
     assert weekend.bought_this_week == 2  # the weekend is open to anyone who did not buy this week
 
 

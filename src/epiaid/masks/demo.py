@@ -4,8 +4,8 @@ district centres; plus synthetic stock so the map shows every colour."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction

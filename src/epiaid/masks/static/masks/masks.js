@@ -38,7 +38,7 @@
       const li = document.createElement("li");
       li.className = `masks-result masks-${s.remain_stat || "unknown"}`;
       li.dataset.code = s.code;
-      li.innerHTML = `<span class="dot ${esc(s.remain_stat || "empty")}"></span><strong>${esc(s.name)}</strong> ` +
+      li.innerHTML = `<span class="dot ${esc(s.remain_stat || "unknown")}"></span><strong>${esc(s.name)}</strong> ` +
         `${esc(s.addr)} — ${esc(s.remain_stat || "정보 없음")}`;
       li.addEventListener("click", () => {
         const m = markers.get(s.code);
@@ -97,6 +97,11 @@
       out.dataset.allowed = String(r.today_allowed);
     } catch (e) { out.textContent = e.message; }
   });
+
+  // For tests and embedding: the colour each outlet is drawn in.
+  window.MasksPage = {
+    colours: () => Object.fromEntries([...markers].map(([code, m]) => [code, m.options.fillColor])),
+  };
 
   loadAll().catch((e) => { status.textContent = e.message; });
 })();
