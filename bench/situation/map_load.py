@@ -20,8 +20,15 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _port() -> int:
@@ -42,11 +49,14 @@ def main() -> int:
     env = {**os.environ, "EPIAID_DATA_DIR": str(data_dir), "EPIAID_SHARED_DATA": str(args.shared)}
     epiaid = str(REPO / ".venv" / "bin" / "epiaid")
     subprocess.run([epiaid, "manage", "migrate", "-v0"], env=env, check=True)
-    for kind, path in [("ds4c", args.shared / "ds4c"),
-                       ("coronamap", args.shared / "map" / "coronamap_site_routes_2020-03-11.json"),
-                       ("clinics", args.shared / "map" / "screening_centers_2020-03-17_MOHW_geocoded.csv")]:
-        subprocess.run([epiaid, "import", kind, str(path), "--show", "0"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+    for kind, path in [
+        ("ds4c", args.shared / "ds4c"),
+        ("coronamap", args.shared / "map" / "coronamap_site_routes_2020-03-11.json"),
+        ("clinics", args.shared / "map" / "screening_centers_2020-03-17_MOHW_geocoded.csv"),
+    ]:
+        subprocess.run(
+            [epiaid, "import", kind, str(path), "--show", "0"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
     password = secrets.token_urlsafe(16)
     script = (
         "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Group;"

@@ -21,8 +21,9 @@ EDITORS = {Role.HEALTH_STAFF, Role.ADMIN}
 @pytest.fixture
 def case() -> Case:
     case = Case.objects.create(number="S-1", sex="male", age_band="40s", province="Seoul")
-    Visit.objects.create(case=case, date="2020-03-01", place_name="약국", lat=37.5, lng=127.0, source="manual",
-                         source_key="v1")
+    Visit.objects.create(
+        case=case, date="2020-03-01", place_name="약국", lat=37.5, lng=127.0, source="manual", source_key="v1"
+    )
     return case
 
 
@@ -57,10 +58,13 @@ def test_an_investigator_reads_but_cannot_add_visits(case: Case, client_as: Any)
 
 def test_an_editor_adds_a_visit_and_sees_field_errors(case: Case, client_as: Any) -> None:
     editor = client_as(Role.HEALTH_STAFF)
-    editor.post("/situation/staff/cases/S-1/", {"date": "2020-03-02", "place_name": "카페", "lat": "37.5", "lng": "127"})
+    editor.post(
+        "/situation/staff/cases/S-1/", {"date": "2020-03-02", "place_name": "카페", "lat": "37.5", "lng": "127"}
+    )
     assert case.visits.count() == 2
     page = editor.post(
-        "/situation/staff/cases/S-1/", {"date": "2020-03-02", "place_name": "카페", "lat": "127", "lng": "37.5"},
+        "/situation/staff/cases/S-1/",
+        {"date": "2020-03-02", "place_name": "카페", "lat": "127", "lng": "37.5"},
         follow=True,
     )
     assert "swapped" in page.content.decode() and case.visits.count() == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -61,25 +60,61 @@ def visits_for(*, staff: bool, flt: VisitFilter, include_undisclosed: bool = Fal
     return flt.apply(visits)
 
 
-_ROW_FIELDS = ("id", "case_id", "date", "start_time", "end_time", "place_name", "place_name_en", "category",
-               "address", "lat", "lng", "case__number", "disclosed", "source", "province")
+_ROW_FIELDS = (
+    "id",
+    "case_id",
+    "date",
+    "start_time",
+    "end_time",
+    "place_name",
+    "place_name_en",
+    "category",
+    "address",
+    "lat",
+    "lng",
+    "case__number",
+    "disclosed",
+    "source",
+    "province",
+)
 
 
 def serialise_visits(visits: QuerySet[Visit], *, staff: bool) -> list[dict[str, Any]]:
     """Rows straight from ``values_list``: building 10 000 model instances cost most of a map load."""
     tokens: dict[int, str] = {}
     rows = []
-    for (vid, case_id, day, start, end, place, place_en, category, address, lat, lng, number, disclosed, source,
-         province) in visits.values_list(*_ROW_FIELDS):
+    for (
+        vid,
+        case_id,
+        day,
+        start,
+        end,
+        place,
+        place_en,
+        category,
+        address,
+        lat,
+        lng,
+        number,
+        disclosed,
+        source,
+        province,
+    ) in visits.values_list(*_ROW_FIELDS):
         token = tokens.get(case_id)
         if token is None:
             token = tokens[case_id] = route_token(case_id)
         row: dict[str, Any] = {
-            "id": vid, "route": token, "date": day.isoformat(),
+            "id": vid,
+            "route": token,
+            "date": day.isoformat(),
             "start_time": start.strftime("%H:%M") if start else None,
             "end_time": end.strftime("%H:%M") if end else None,
-            "place_name": place, "place_name_en": place_en, "category": category, "address": address,
-            "lat": lat, "lng": lng,
+            "place_name": place,
+            "place_name_en": place_en,
+            "category": category,
+            "address": address,
+            "lat": lat,
+            "lng": lng,
         }
         if staff:
             row.update({"case": number, "disclosed": disclosed, "source": source, "province": province})
