@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from epiaid.masks import services
 
@@ -39,12 +40,12 @@ def test_page_shows_coloured_outlets_and_finds_by_address_and_near_me(
     classes = {items.nth(i).get_attribute("class") for i in range(items.count())}
     assert {"masks-result masks-plenty", "masks-result masks-some", "masks-result masks-few"} <= classes
     page.click("#masks-near")
-    page.wait_for_function("document.querySelector('#masks-status').textContent.includes('1 km')")
+    expect(page.locator("#masks-status")).to_contain_text("1 km", timeout=15_000)
     names = page.locator("#masks-results li").all_inner_texts()
     assert any("자차약국" in n for n in names) and not any("가나약국" in n for n in names)
     page.fill("#masks-address", "서울특별시")
     page.click("#masks-search button[type=submit]")
-    page.wait_for_function("document.querySelector('#masks-status').textContent.includes('400')")
+    expect(page.locator("#masks-status")).to_contain_text("400", timeout=15_000)
     assert page.locator("#masks-updated").inner_text() != "—"
     outside = [u for u in page.requests_seen if not u.startswith("http://127.0.0.1") and not u.startswith("data:")]
     assert outside == []
