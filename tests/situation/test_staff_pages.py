@@ -97,3 +97,51 @@ def test_the_csv_template_is_downloadable_and_imports_cleanly() -> None:
 
     body = Client().get("/situation/template.csv").content
     assert import_template(body).created == 1
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_only_editors_edit_visits_and_cases(case: Case, client_as: Any, role: Role) -> None:
+    visit = case.visits.get()
+    client = client_as(role)
+    visit_page = client.get(f"/situation/staff/visits/{visit.id}/edit/")
+    case_page = client.get("/situation/staff/cases/S-1/edit/")
+    expected = 200 if role in EDITORS else 302 if role is Role.PUBLIC else 403
+    assert (visit_page.status_code, case_page.status_code) == (expected, expected)
+
+
+def test_editing_a_visit_changes_it_and_is_audited(case: Case, client_as: Any) -> None:
+    visit = case.visits.get()
+    editor = client_as(Role.HEALTH_STAFF)
+    response = editor.post(
+        f"/situation/staff/visits/{visit.id}/edit/",
+        {
+            "date": "2020-03-02",
+            "start_time": "10:00",
+            "end_time": "11:30",
+            "place_name": "온누리약국",
+            "category": "pharmacy",
+            "address": "서울특별시 중구",
+            "lat": "37.55",
+            "lng": "126.99",
+        },
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.place_name, str(visit.date), visit.disclosed, visit.province) == (
+        "온누리약국",
+        "2020-03-02",
+        False,
+        "Seoul",
+    )
+    assert AuditEvent.objects.filter(action="update", target="situation.visit", object_id=str(visit.id)).exists()
+
+
+def test_editing_a_case_keeps_its_number_and_refuses_bad_dates(case: Case, client_as: Any) -> None:
+    editor = client_as(Role.HEALTH_STAFF)
+    editor.post(
+        "/situation/staff/cases/S-1/edit/", {"province": "부산", "infected_by": "S-0", "confirmed_date": "2020-03-05"}
+    )
+    case.refresh_from_db()
+    assert (case.province, case.infected_by, str(case.confirmed_date)) == ("Busan", "S-0", "2020-03-05")
+    page = editor.post("/situation/staff/cases/S-1/edit/", {"confirmed_date": "soon"}, follow=True)
+    assert "confirmed_date" in page.content.decode()

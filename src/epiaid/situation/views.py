@@ -75,6 +75,36 @@ def staff_case(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+@role_required(Role.HEALTH_STAFF)
+def staff_edit_case(request: HttpRequest, number: str) -> HttpResponse:
+    case = get_object_or_404(Case, number=number)
+    if request.method == "POST":
+        try:
+            editing.update_case(request, case, request.POST.dict())
+            messages.success(request, "case updated")
+            return redirect("situation:staff-case", number=number)
+        except editing.EditError as exc:
+            messages.error(request, str(exc))
+    return render(request, "situation/staff_edit_case.html", {"case": case})
+
+
+@role_required(Role.HEALTH_STAFF)
+def staff_edit_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.select_related("case"), id=visit_id)
+    if request.method == "POST":
+        data = request.POST.dict()
+        data["disclosed"] = "disclosed" in request.POST
+        for name in ("start_time", "end_time"):
+            data[name] = data.get(name) or None
+        try:
+            editing.update_visit(request, visit, data)
+            messages.success(request, "visit updated")
+            return redirect("situation:staff-case", number=visit.case.number)
+        except editing.EditError as exc:
+            messages.error(request, str(exc))
+    return render(request, "situation/staff_edit_visit.html", {"visit": visit})
+
+
 @require_POST
 @role_required(Role.HEALTH_STAFF)
 def toggle_disclosure(request: HttpRequest, visit_id: int) -> HttpResponse:

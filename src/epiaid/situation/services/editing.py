@@ -89,6 +89,32 @@ def create_case(request: HttpRequest | None, data: dict[str, Any], *, actor: Any
     return case
 
 
+CASE_TEXT_FIELDS = ("province", "city", "infection_case", "infected_by")
+
+
+@transaction.atomic
+def update_case(request: HttpRequest | None, case: Case, data: dict[str, Any]) -> Case:
+    """Edit a case's epidemiological fields (the number is its identity and never changes)."""
+    changed = []
+    for name in CASE_TEXT_FIELDS:
+        if name in data:
+            value = _clean_text(data[name], name, max_length=40 if name == "infected_by" else 200)
+            if name == "province":
+                value = province_en(value) or value
+            setattr(case, name, value)
+            changed.append(name)
+    if "confirmed_date" in data:
+        raw = data["confirmed_date"]
+        try:
+            case.confirmed_date = date.fromisoformat(raw) if isinstance(raw, str) and raw else (raw or None)
+        except ValueError as exc:
+            raise EditError("confirmed_date", f"is not a date: {raw!r}") from exc
+        changed.append("confirmed_date")
+    case.save()
+    record(request, "update", "situation.case", object_id=case.number, detail={"fields": changed})
+    return case
+
+
 @transaction.atomic
 def add_visit(
     request: HttpRequest | None, case: Case, data: dict[str, Any], *, source: str = Source.MANUAL, actor: Any = None
