@@ -83,6 +83,8 @@ KO = {
     "Province": "시도",
     "City": "시군구",
     "Create": "만들기",
+    "Edit": "수정",
+    "Save": "저장",
 }
 
 

@@ -92,8 +92,7 @@ def staff_edit_case(request: HttpRequest, number: str) -> HttpResponse:
 def staff_edit_visit(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = get_object_or_404(Visit.objects.select_related("case"), id=visit_id)
     if request.method == "POST":
-        data = request.POST.dict()
-        data["disclosed"] = "disclosed" in request.POST
+        data: dict[str, object] = {**request.POST.dict(), "disclosed": "disclosed" in request.POST}
         for name in ("start_time", "end_time"):
             data[name] = data.get(name) or None
         try:
