@@ -158,7 +158,7 @@ def _dock_worker(smiles: str, receptor: str, cfg: dict[str, Any], conn: Any) -> 
         from vina import Vina
 
         v = Vina(sf_name="vina", cpu=1, seed=cfg["seed"], verbosity=0)
-        v.set_receptor(receptor)
+        v.set_receptor(receptor)  # a PDBQT file path: Vina reads receptors from files only
         v.set_ligand_from_string(lig)
         v.compute_vina_maps(center=list(cfg["center"]), box_size=list(cfg["size"]))
         v.dock(exhaustiveness=cfg["exhaustiveness"], n_poses=5)
@@ -246,7 +246,7 @@ def dock_library(
             while queue and len(running) < max(1, workers):
                 item = queue.pop(0)
                 parent, child = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_dock_worker, args=(item[2], receptor_text, cfg_d, child), daemon=True)
+                proc = ctx.Process(target=_dock_worker, args=(item[2], str(receptor_pdbqt), cfg_d, child), daemon=True)
                 proc.start()
                 child.close()
                 running[item[0]] = (proc, parent, time.perf_counter(), item)
