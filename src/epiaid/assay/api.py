@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from epiaid.assay import services
 from epiaid.assay.models import DesignJob
@@ -56,7 +57,7 @@ def create_job(
     neighbours: File[UploadedFile] | None = None,
     targets: Form[int] = 3,
     title: Form[str] = "",
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     try:
         job = services.create_job(request.user, genomes, reference, targets=targets, neighbours=neighbours, title=title)
     except ValueError as exc:
@@ -64,4 +65,4 @@ def create_job(
     record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})
     services.start_job(job)
     job.refresh_from_db()
-    return 201, services.job_dict(job)
+    return Status(201, services.job_dict(job))

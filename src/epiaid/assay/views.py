@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from epiaid.assay import services
@@ -51,17 +51,14 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @role_required(*ASSAY_ROLES)
-def job_file(request: HttpRequest, job_id: int, name: str) -> FileResponse:
+def job_file(request: HttpRequest, job_id: int, name: str) -> HttpResponse:
     job = get_object_or_404(DesignJob, pk=job_id)
     path = services.output_path(job, name)
     if path is None:
         raise Http404("no such output")
     record(request, "download", "assay.job", object_id=job.pk, detail={"file": name})
-    inline = name.endswith((".html", ".png"))
-    response = FileResponse(
-        path.open("rb"),
-        content_type=services.OUTPUT_FILES[name],
-        as_attachment=not inline,
-        filename=f"assay_job{job.pk}_{name}",
-    )
+    # Outputs are small (a report is a few hundred kB), so a plain response keeps the role decorator's type.
+    response = HttpResponse(path.read_bytes(), content_type=services.OUTPUT_FILES[name])
+    disposition = "inline" if name.endswith((".html", ".png")) else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="assay_job{job.pk}_{name}"'
     return response

@@ -1,0 +1,116 @@
+"""The /assay/ page and /api/assay/ for staff: reviewer or health_staff (admin holds every role)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from epiaid.assay.models import DesignJob
+from epiaid.core.models import AuditEvent
+from epiaid.core.roles import GROUP_ROLES, Role
+
+ALL_ROLES = (Role.PUBLIC, *GROUP_ROLES)
+ALLOWED = {Role.REVIEWER, Role.HEALTH_STAFF, Role.ADMIN}
+
+
+@pytest.fixture
+def inline_jobs(settings: Any, tmp_path: Path) -> Path:
+    """Jobs run in the request thread and write under a throw-away MEDIA_ROOT."""
+    settings.ASSAY_JOBS_INLINE = True
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def _uploads(synthetic_set: dict[str, Path]) -> dict[str, Any]:
+    return {
+        "genomes": SimpleUploadedFile("유전체.fasta", synthetic_set["genomes"].read_bytes()),
+        "reference": SimpleUploadedFile("reference.fasta", synthetic_set["reference"].read_bytes()),
+        "targets": 2,
+        "title": "신종 바이러스 패널",
+    }
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_design_page_is_for_reviewers_and_health_staff(client_as: Any, role: Role) -> None:
+    response = client_as(role).get("/assay/")
+    if role is Role.PUBLIC:
+        assert response.status_code == 302 and "/login" in response["Location"]
+    elif role in ALLOWED:
+        assert response.status_code == 200 and "RT-PCR" in response.content.decode()
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_jobs_api_is_for_reviewers_and_health_staff(client_as: Any, role: Role) -> None:
+    response = client_as(role).get("/api/assay/jobs")
+    expected = 200 if role in ALLOWED else (401 if role is Role.PUBLIC else 403)
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_only_allowed_roles_can_start_a_job(
+    client_as: Any, role: Role, synthetic_set: dict[str, Path], inline_jobs: Path
+) -> None:
+    uploads = _uploads(synthetic_set)
+    uploads["targets"] = 9  # allowed roles get past the role check and meet the validation instead
+    response = client_as(role).post("/api/assay/jobs", uploads)
+    if role in ALLOWED:
+        assert response.status_code == 422 and "targets" in response.json()["detail"]
+    else:
+        assert response.status_code == (401 if role is Role.PUBLIC else 403)
+    assert not DesignJob.objects.exists()
+
+
+def test_api_job_runs_and_returns_the_panel_with_record_messages(
+    client_as: Any, synthetic_set: dict[str, Path], inline_jobs: Path
+) -> None:
+    pytest.importorskip("primer3")
+    client = client_as(Role.REVIEWER)
+    response = client.post("/api/assay/jobs", _uploads(synthetic_set))
+    assert response.status_code == 201, response.content
+    job = response.json()
+    assert job["status"] == "done", job["error"]
+    assert {row["role"] for row in job["panel"]} == {"forward", "reverse", "probe"}
+    assert any(i["record"] == "protein_record" and i["dropped"] for i in job["issues"])
+    assert AuditEvent.objects.filter(target="assay.job", action="create", object_id=str(job["id"])).exists()
+    detail = client.get(f"/assay/jobs/{job['id']}/")
+    assert "panel-table" in detail.content.decode() and "신종 바이러스 패널" in detail.content.decode()
+    report = client.get(f"/assay/jobs/{job['id']}/files/report.html")
+    assert report.status_code == 200 and b"Cross-dimer" in report.content
+    assert client.get(f"/assay/jobs/{job['id']}/files/..%2Fsecret").status_code == 404
+    assert AuditEvent.objects.filter(target="assay.job", action="download").exists()
+    assert client_as(Role.CLINICIAN).get(f"/assay/jobs/{job['id']}/files/panel.tsv").status_code == 403
+
+
+def test_a_job_with_an_unusable_reference_fails_with_its_reason(
+    client_as: Any, synthetic_set: dict[str, Path], inline_jobs: Path
+) -> None:
+    uploads = _uploads(synthetic_set)
+    uploads["reference"] = SimpleUploadedFile("ref.fasta", b">r\n" + b"ACGT" * 900 + b"\n")
+    job = client_as(Role.HEALTH_STAFF).post("/api/assay/jobs", uploads).json()
+    assert job["status"] == "failed"
+    assert "reference does not match" in job["error"]
+
+
+def test_page_form_starts_a_job_and_redirects_to_it(
+    client_as: Any, synthetic_set: dict[str, Path], inline_jobs: Path
+) -> None:
+    pytest.importorskip("primer3")
+    client = client_as(Role.HEALTH_STAFF)
+    response = client.post("/assay/", _uploads(synthetic_set))
+    assert response.status_code == 302
+    job = DesignJob.objects.get()
+    assert response["Location"].endswith(f"/assay/jobs/{job.pk}/") and job.status == "done"
+
+
+def test_demo_without_real_data_leaves_a_finished_synthetic_job(db: Any, inline_jobs: Path) -> None:
+    pytest.importorskip("primer3")
+    from epiaid.assay.demo import load_demo
+
+    message = load_demo(None, lambda m: None)
+    job = DesignJob.objects.get()
+    assert job.status == "done" and "synthetic" in message and job.panel
