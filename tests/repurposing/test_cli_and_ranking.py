@@ -173,3 +173,31 @@ def test_sars_cov_2_ranking_places_beck_top_five_and_nirmatrelvir(shared_data: P
     assert marks["target"].iloc[0] == "nsp5_3CLpro_Mpro"
     assert marks.set_index("drug").loc["Atazanavir", "rank"] >= 1
     assert result.table["nearest_target_similarity"].max() < 0.5  # viral proteins are far from kinases
+
+
+@pytest.mark.slow
+def test_dock_command_reranks_a_shortlist_and_reports_failures(shared_data: Path, tmp_path: Path) -> None:
+    library = tmp_path / "lib.smi"
+    library.write_text("CC(=O)Nc1ccc(O)cc1 paracetamol\nC1CC( broken\nOCCO glycol\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "dock",
+            "--library",
+            str(library),
+            "--data",
+            str(shared_data / "dti"),
+            "--exhaustiveness",
+            "1",
+            "--workers",
+            "2",
+            "--time-limit",
+            "120",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "run" / "docking_ranked.csv")
+    assert list(table["name"]) == ["paracetamol", "glycol"]  # best (most negative) score first
+    assert (table["status"] == "ok").all() and table["score_kcal_mol"].is_monotonic_increasing

@@ -128,3 +128,8 @@ def test_demo_without_real_data_leaves_a_finished_synthetic_job(db: Any, setting
     assert job.status == "done", summary
     assert (Path(job.work_dir) / "out" / "report.html").is_file()
     assert "already present" in load_demo(None, messages.append)
+
+
+def test_api_is_documented_in_openapi(client: Client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    assert {"/api/repurposing/jobs", "/api/repurposing/jobs/{job_id}/ranking"} <= set(schema["paths"])
