@@ -73,3 +73,20 @@ def test_too_many_unknown_bases_drop_a_genome() -> None:
     qc = seqio.qc_records([seqio.Record("gappy", "ACGT" * 100 + "N" * 100, 1)], reference_length=500)
     assert not qc.kept
     assert "unknown bases" in qc.issues[0].problem
+
+
+def test_metadata_keeps_only_genomes_collected_before_the_date(tmp_path: Path) -> None:
+    from epiaid.assay.engine.design import metadata_filter
+
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("strain\tdate\nearly\t2020-01-20\npartial\t2020-02-XX\nlate\t2020-04-01\nundated\t\n")
+    assert metadata_filter(meta, "2020-03-01") == {"early", "partial"}
+
+
+def test_metadata_without_a_date_column_is_named_in_the_error(tmp_path: Path) -> None:
+    from epiaid.assay.engine.design import metadata_filter
+
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("strain\tcollected\nx\t2020-01-01\n")
+    with pytest.raises(ValueError, match="'date' column"):
+        metadata_filter(meta, "2020-03-01")

@@ -42,6 +42,10 @@ def design(
     annotation: Annotated[Path | None, typer.Option(help="GFF3 with CDS/gene rows for the reference")] = None,
     genes: Annotated[str | None, typer.Option(help="comma-separated genes allowed as targets")] = None,
     max_genomes: Annotated[int | None, typer.Option(help="use only the first N records")] = None,
+    metadata: Annotated[Path | None, typer.Option(help="metadata TSV (strain, date) for --collected-before")] = None,
+    collected_before: Annotated[
+        str | None, typer.Option(help="ISO date: design only from genomes collected before")
+    ] = None,
 ) -> None:
     """Design a single-tube multiplex panel (one target per gene) and write DIR/panel.tsv and the report."""
     from rich.console import Console
@@ -68,7 +72,11 @@ def design(
         annotation,
         tuple(g.strip() for g in genes.split(",")) if genes else None,
         max_genomes,
+        metadata,
+        collected_before,
     )
+    if collected_before and metadata is None:
+        raise typer.BadParameter("--collected-before needs --metadata", param_hint="--collected-before")
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("reading genomes", total=1.0)
         try:

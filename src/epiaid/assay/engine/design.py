@@ -7,7 +7,7 @@ Usable without the web app: ``design(DesignInput(...))`` returns a :class:`Desig
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class DesignInput:
     annotation: Path | None = None
     genes: tuple[str, ...] | None = None
     max_genomes: int | None = None
+    metadata: Path | None = None  # TSV with strain and date columns (Nextstrain layout)
+    collected_before: str | None = None  # ISO date: keep genomes collected strictly before it
     oligo_rules: candidates.OligoRules = field(default_factory=candidates.OligoRules)
     panel_rules: panel.PanelRules = field(default_factory=panel.PanelRules)
     prior_weight: float = 1.0
@@ -80,13 +82,26 @@ def _noop(message: str, fraction: float) -> None:
     return None
 
 
+def metadata_filter(metadata: Path, before: str) -> set[str]:
+    """Strains collected strictly before an ISO date; partial dates like 2020-03-XX count as their month."""
+    table = pd.read_csv(metadata, sep="\t", dtype=str).fillna("")
+    for column in ("strain", "date"):
+        if column not in table.columns:
+            raise ValueError(f"{metadata}: metadata needs a '{column}' column (has {list(table.columns)[:8]})")
+    dates = table["date"].str.replace("XX", "01", regex=False)
+    return set(table.loc[(dates != "") & (dates < before), "strain"])
+
+
 def load_genomes(
     source: Path,
     reference: str,
     max_genomes: int | None,
     progress: Progress,
+    keep: set[str] | None = None,
 ) -> tuple[list[str], np.ndarray, list[seqio.Issue], int]:
-    records = seqio.read_fasta(source)
+    records: Iterator[seqio.Record] = seqio.read_fasta(source)
+    if keep is not None:
+        records = (r for r in records if r.name.split()[0] in keep)
     limited = (r for i, r in enumerate(records) if max_genomes is None or i < max_genomes)
     qc = seqio.qc_records(limited, reference_length=len(reference))
     progress(f"QC: {len(qc.kept)} of {qc.n_read} records kept", 0.05)
@@ -109,7 +124,10 @@ def design(inp: DesignInput, progress: Progress = _noop) -> DesignResult:
     t0 = time.perf_counter()
     ref_record = seqio.read_reference(inp.reference)
     reference = seqio.encode(ref_record.seq)
-    names, matrix, issues, n_read = load_genomes(Path(inp.genomes), ref_record.seq, inp.max_genomes, progress)
+    keep = None
+    if inp.metadata is not None and inp.collected_before:
+        keep = metadata_filter(inp.metadata, inp.collected_before)
+    names, matrix, issues, n_read = load_genomes(Path(inp.genomes), ref_record.seq, inp.max_genomes, progress, keep)
     if not names:
         raise ValueError("no usable genome left after QC and alignment; see the per-record messages")
     timings["qc_align"] = time.perf_counter() - t0
