@@ -128,7 +128,9 @@ def predict(
     console = _console()
     frame, seconds = predict_test_pairs(benchmark, _data(data), weights)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False)
+    partial = out.with_name(out.name + ".partial")
+    frame.to_csv(partial, index=False)
+    partial.replace(out)  # never a half-written predictions file under the final name
     console.print(f"wrote {len(frame)} predictions to {out} in {seconds:.1f} s")
 
 

@@ -8,6 +8,7 @@ library against a new virus. DAVIS can be chosen to get Kd in nM like Beck et al
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,17 +170,24 @@ def write_outputs(result: RankResult, out_dir: Path, top: int = 25) -> dict[str,
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "ranking": out_dir / "ranking.csv",
-        "problems": out_dir / "problems.csv",
-        "landmarks": out_dir / "landmarks.csv",
-        "report": out_dir / "report.html",
+    names = {
+        "ranking": "ranking.csv",
+        "problems": "problems.csv",
+        "landmarks": "landmarks.csv",
+        "report": "report.html",
     }
-    result.table.to_csv(paths["ranking"], index=False)
-    pd.DataFrame([p.as_dict() for p in result.problems], columns=["source", "row", "field", "reason"]).to_csv(
-        paths["problems"], index=False
-    )
-    marks = landmarks(result)
-    marks.to_csv(paths["landmarks"], index=False)
-    paths["report"].write_text(html_report(result, marks, top=top), encoding="utf-8")
+    # Written to a scratch folder and moved into place only when all four exist, so a crash never
+    # leaves a new ranking beside an old report.
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".partial-") as scratch:
+        tmp = {k: Path(scratch) / v for k, v in names.items()}
+        result.table.to_csv(tmp["ranking"], index=False)
+        pd.DataFrame([p.as_dict() for p in result.problems], columns=["source", "row", "field", "reason"]).to_csv(
+            tmp["problems"], index=False
+        )
+        marks = landmarks(result)
+        marks.to_csv(tmp["landmarks"], index=False)
+        tmp["report"].write_text(html_report(result, marks, top=top), encoding="utf-8")
+        paths = {k: out_dir / v for k, v in names.items()}
+        for k in names:
+            tmp[k].replace(paths[k])
     return paths
