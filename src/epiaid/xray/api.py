@@ -1,0 +1,110 @@
+"""REST API for the X-ray triage worklist (radiologists: role ``clinician``; every access audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from epiaid.core.audit import record
+from epiaid.core.roles import Role, RoleAuth
+from epiaid.xray import services
+from epiaid.xray.models import Read, Study
+
+router = Router(auth=RoleAuth(Role.CLINICIAN))
+
+
+class RejectedOut(Schema):
+    code: str
+    reason: str
+    study_id: int
+
+
+class ReviewIn(Schema):
+    decision: str
+    flag: bool | None = None
+    severity_extent: float | None = None
+    severity_opacity: float | None = None
+    note: str = ""
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _read_or_404(study_id: int) -> Read:
+    study = get_object_or_404(Study, pk=study_id)
+    read = services.latest_read(study)
+    if read is None:
+        from django.http import Http404
+
+        raise Http404(f"study {study_id} was rejected ({study.reject_code}) and has no read")
+    return read
+
+
+@router.post("/studies", response={201: dict, 422: RejectedOut}, summary="Upload a DICOM/PNG/JPEG and read it")
+def upload_study(request: HttpRequest, file: UploadedFile = File(...)) -> Status[Any]:
+    data = file.read()
+    outcome = services.ingest(data, file.name or "upload", Study.Source.API, request=request,
+                              sender=request.user.get_username())
+    if outcome.read is None:
+        s = outcome.study
+        return Status(422, {"code": s.reject_code, "reason": s.reject_reason, "study_id": s.pk})
+    return Status(201, {"study_id": outcome.study.pk, "read_id": outcome.read.pk, **outcome.read.result})
+
+
+@router.get("/worklist", response=list[dict], summary="Scored studies, most urgent first")
+def get_worklist(request: HttpRequest, limit: int = 200) -> list[dict[str, Any]]:
+    rows = services.worklist(limit=max(1, min(limit, 1000)))
+    record(request, "xray.worklist", services.AUDIT_TARGET, detail={"rows": len(rows)})
+    return rows
+
+
+@router.get("/studies/{study_id}", response=dict, summary="The structured result of a study's latest read")
+def get_study(request: HttpRequest, study_id: int) -> dict[str, Any]:
+    study = get_object_or_404(Study, pk=study_id)
+    record(request, "xray.view", services.AUDIT_TARGET, object_id=study.pk)
+    read = services.latest_read(study)
+    base = {"study_id": study.pk, "status": study.status, "filename": study.filename,
+            "reject_code": study.reject_code, "reject_reason": study.reject_reason}
+    if read is None:
+        return base
+    reviews = [{"decision": o.decision, "flag": o.flag, "severity_extent": o.severity_extent,
+                "severity_opacity": o.severity_opacity, "reviewer": o.reviewer.get_username(),
+                "note": o.note, "at": o.created_at.isoformat()} for o in read.overrides.all()]
+    return {**base, "read_id": read.pk, "result": read.result, "reviews": reviews}
+
+
+@router.get("/studies/{study_id}/heatmap.png", summary="Heatmap overlay (PNG)")
+def get_heatmap(request: HttpRequest, study_id: int) -> HttpResponse:
+    read = _read_or_404(study_id)
+    record(request, "xray.view_heatmap", services.AUDIT_TARGET, object_id=study_id,
+           detail={"model_sha256": read.model_sha256})
+    return HttpResponse(services.media_bytes(read.heatmap_file), content_type="image/png")
+
+
+@router.get("/studies/{study_id}/heatmap.dcm", summary="Heatmap as DICOM Secondary Capture")
+def get_heatmap_dicom(request: HttpRequest, study_id: int) -> HttpResponse:
+    read = _read_or_404(study_id)
+    record(request, "xray.export_sc", services.AUDIT_TARGET, object_id=study_id,
+           detail={"model_sha256": read.model_sha256})
+    resp = HttpResponse(services.secondary_capture_for(read), content_type="application/dicom")
+    resp["Content-Disposition"] = f'attachment; filename="study-{study_id}-heatmap.dcm"'
+    return resp
+
+
+@router.post("/studies/{study_id}/review", response={201: dict, 400: ErrorOut},
+             summary="Confirm or override the latest read (audited with the model hash)")
+def post_review(request: HttpRequest, study_id: int, body: ReviewIn) -> Status[Any]:
+    read = _read_or_404(study_id)
+    try:
+        ov = services.review(read, request.user, body.decision, flag=body.flag,
+                             severity_extent=body.severity_extent, severity_opacity=body.severity_opacity,
+                             note=body.note, request=request)
+    except services.ReviewError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(201, {"override_id": ov.pk, "decision": ov.decision, "flag": ov.flag,
+                        "severity_extent": ov.severity_extent, "severity_opacity": ov.severity_opacity})

@@ -1,0 +1,151 @@
+"""``epiaid xray …``: batch prediction, single reads, the C-STORE receiver, and training.
+
+Imports stay inside commands so ``epiaid --help`` never loads ONNX Runtime or PyTorch.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Chest X-ray triage: predict, read, receive (C-STORE), train.", no_args_is_help=True)
+
+PREDICT_COLUMNS = ["file", "p_pneumonia", "p_covid", "severity_extent", "severity_opacity", "flag"]
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".dicom", ""}
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                  and not p.name.startswith("."))
+
+
+@app.command()
+def predict(
+    images: Path = typer.Option(..., exists=True, file_okay=False, help="folder of PNG/JPEG/DICOM files"),
+    out: Path = typer.Option(..., help="CSV to write"),
+    threads: int = typer.Option(1, help="ONNX Runtime threads"),
+) -> None:
+    """Score every image in a folder; unreadable or rejected files are reported on stderr and skipped."""
+    from rich.progress import track
+
+    from epiaid.xray.engine.imaging import ImageRejected, load_path
+    from epiaid.xray.engine.infer import Predictor
+
+    predictor = Predictor(threads=threads)
+    files = _image_files(images)
+    if not files:
+        raise typer.BadParameter(f"no image files under {images}")
+    written = skipped = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(PREDICT_COLUMNS)
+        for path in track(files, description="scoring", console=_stderr_console()):
+            rel = path.relative_to(images).as_posix()
+            try:
+                p = predictor.run(load_path(path))
+            except ImageRejected as exc:
+                typer.echo(f"skipped {rel}: {exc.code}: {exc.reason}", err=True)
+                skipped += 1
+                continue
+            writer.writerow([rel, f"{p.p_pneumonia:.5f}", f"{p.p_covid:.5f}", f"{p.severity_extent:.3f}",
+                             f"{p.severity_opacity:.3f}", int(p.flag)])
+            written += 1
+    typer.echo(f"wrote {written} rows to {out}; skipped {skipped} file(s)", err=True)
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
+
+
+@app.command()
+def read(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    json_out: Path | None = typer.Option(None, "--json", help="write the structured result here"),
+    heatmap: Path | None = typer.Option(None, help="write the heatmap overlay PNG here"),
+    secondary_capture: Path | None = typer.Option(None, "--sc", help="write a DICOM Secondary Capture here"),
+) -> None:
+    """Read one image and print the structured result (exit code 2 with the reason when rejected)."""
+    from epiaid.xray.engine.imaging import ImageRejected
+    from epiaid.xray.engine.pipeline import read_image
+    from epiaid.xray.engine.report import heatmap_png
+    from epiaid.xray.engine.report import secondary_capture as make_sc
+
+    try:
+        r = read_image(file.read_bytes(), file.name)
+    except ImageRejected as exc:
+        typer.echo(f"rejected: {exc.code}: {exc.reason}", err=True)
+        raise typer.Exit(2) from exc
+    text = json.dumps({k: v for k, v in r.result.items() if k != "heatmap"}, indent=2, ensure_ascii=False)
+    typer.echo(text)
+    if json_out:
+        json_out.write_text(json.dumps(r.result, ensure_ascii=False), encoding="utf-8")
+    if heatmap:
+        heatmap.write_bytes(heatmap_png(r.prediction))
+    if secondary_capture:
+        secondary_capture.write_bytes(make_sc(r.prediction, r.image))
+
+
+@app.command()
+def receive(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(11112),
+    ae_title: str = typer.Option("EPIAID_XRAY"),
+) -> None:
+    """Run the C-STORE receiver: every pushed object is scored and put on the worklist."""
+    import threading
+
+    from epiaid.core.cli import setup_django
+
+    setup_django()
+    from epiaid.xray import services
+    from epiaid.xray.engine.receiver import start_receiver
+
+    server = start_receiver(services.ingest_from_cstore, host, port, ae_title)
+    typer.echo(f"C-STORE receiver {ae_title} listening on {host}:{port} (Ctrl-C to stop)")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+@app.command()
+def send(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(11112),
+    ae_title: str = typer.Option("EPIAID_XRAY"),
+) -> None:
+    """Push one DICOM file to a C-STORE receiver (a tiny storage SCU for testing a set-up)."""
+    from epiaid.xray.engine.receiver import send_file
+
+    status = send_file(file.read_bytes(), host, port, ae_title)
+    typer.echo(f"C-STORE status 0x{status:04X}")
+    if status != 0:
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(..., exists=True, file_okay=False, help="the cxr data directory"),
+    work: Path = typer.Option(Path("var/xray-train"), help="where runs and evaluation go"),
+    epochs: int = typer.Option(10),
+    threads: int = typer.Option(1),
+    runs: str = typer.Option("cv,loso,final"),
+) -> None:
+    """Train (CV, leave-one-source-out, final), evaluate, and export the ONNX model into weights/."""
+    from epiaid.xray.engine import evaluate, export
+    from epiaid.xray.engine import train as trainer
+
+    trainer.main(["--data", str(data), "--out", str(work), "--epochs", str(epochs), "--threads", str(threads),
+                  "--runs", runs])
+    evaluate.main(["--data", str(data), "--out", str(work)])
+    export.main(["--data", str(data), "--out", str(work)])

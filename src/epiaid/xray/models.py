@@ -1,0 +1,86 @@
+"""Studies received for triage, the model's reads of them, and radiologists' confirmations/overrides."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Study(models.Model):
+    """One received image (upload, API, C-STORE or demo); rejected inputs are kept with their reason."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload page"
+        API = "api", "REST API"
+        CSTORE = "cstore", "DICOM C-STORE"
+        DEMO = "demo", "Demo data"
+
+    class Status(models.TextChoices):
+        SCORED = "scored", "Scored"
+        REJECTED = "rejected", "Rejected"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    stored_file = models.CharField(max_length=300, blank=True, help_text="path under MEDIA_ROOT")
+    kind = models.CharField(max_length=8, blank=True)  # dicom / png / jpeg
+    study_uid = models.CharField(max_length=64, blank=True)
+    patient_ref = models.CharField(max_length=64, blank=True)
+    accession = models.CharField(max_length=64, blank=True)
+    sender = models.CharField(max_length=64, blank=True, help_text="user name or calling AE title")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reject_code = models.CharField(max_length=40, blank=True)
+    reject_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-received_at",)
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.study_uid} ({self.status})"
+
+
+class Read(models.Model):
+    """One model read of a study; the model hash ties every number to the exact shipped weights."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="reads")
+    model_sha256 = models.CharField(max_length=64)
+    p_pneumonia = models.FloatField()
+    p_covid = models.FloatField()
+    severity_extent = models.FloatField()
+    severity_opacity = models.FloatField()
+    flag = models.BooleanField()
+    urgency = models.FloatField(db_index=True)
+    result = models.JSONField()
+    heatmap_file = models.CharField(max_length=300, blank=True)
+    seconds = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"read {self.pk} of study {self.study_id}"
+
+
+class Override(models.Model):
+    """A radiologist's confirmation or correction of a read (append-only; the latest one counts)."""
+
+    class Decision(models.TextChoices):
+        CONFIRM = "confirm", "Confirm"
+        OVERRIDE = "override", "Override"
+
+    read = models.ForeignKey(Read, on_delete=models.PROTECT, related_name="overrides")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    flag = models.BooleanField()
+    severity_extent = models.FloatField()
+    severity_opacity = models.FloatField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.decision} of read {self.read_id}"

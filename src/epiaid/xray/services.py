@@ -1,0 +1,179 @@
+"""The X-ray capability's logic for the web app, API, receiver and demo (public: other capabilities may call it).
+
+Each received input becomes a :class:`Study` — scored or rejected with its reason — and each model read
+is a :class:`Read` carrying the model hash; both are written to the audit log. Originals and heatmaps are
+kept under ``MEDIA_ROOT/xray/`` so a study can be re-read by a later model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from epiaid.core.audit import record
+from epiaid.xray.engine.imaging import ImageRejected
+from epiaid.xray.models import Override, Read, Study
+
+AUDIT_TARGET = "xray.study"
+
+
+def media_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "xray"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store(name: str, data: bytes) -> str:
+    (media_dir() / name).write_bytes(data)
+    return f"xray/{name}"
+
+
+@dataclass
+class IngestOutcome:
+    study: Study
+    read: Read | None
+
+
+def ingest(data: bytes, filename: str, source: str, *, request: HttpRequest | None = None,
+           actor: Any = None, sender: str = "") -> IngestOutcome:
+    """Store, check and score one input. Never raises for bad images: they become rejected studies."""
+    from epiaid.xray.engine.pipeline import read_image
+    from epiaid.xray.engine.report import heatmap_png
+
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = Path(filename).suffix.lower()[:8] or ".bin"
+    started = time.perf_counter()
+    try:
+        r = read_image(data, filename)
+    except ImageRejected as exc:
+        with transaction.atomic():
+            study = Study.objects.create(
+                source=source, filename=filename[:255], sha256=digest, status=Study.Status.REJECTED,
+                reject_code=exc.code, reject_reason=exc.reason, sender=sender[:64],
+            )
+            record(request, "xray.reject", AUDIT_TARGET, object_id=study.pk, actor=actor,
+                   detail={"code": exc.code, "reason": exc.reason, "source": source})
+        return IngestOutcome(study, None)
+    seconds = time.perf_counter() - started
+    meta = r.image.meta
+    with transaction.atomic():
+        study = Study.objects.create(
+            source=source, filename=filename[:255], sha256=digest, status=Study.Status.SCORED,
+            kind=r.image.kind, study_uid=meta.get("study_uid", "")[:64], patient_ref=meta.get("patient_id", "")[:64],
+            accession=meta.get("accession", "")[:64], sender=sender[:64],
+        )
+        study.stored_file = _store(f"{study.pk}-{digest[:12]}{suffix}", data)
+        study.save(update_fields=["stored_file"])
+        p = r.prediction
+        read = Read.objects.create(
+            study=study, model_sha256=p.model_sha256, p_pneumonia=p.p_pneumonia, p_covid=p.p_covid,
+            severity_extent=p.severity_extent, severity_opacity=p.severity_opacity, flag=p.flag,
+            urgency=p.urgency, result=r.result, seconds=seconds,
+            heatmap_file=_store(f"{study.pk}-heatmap.png", heatmap_png(p)),
+        )
+        record(request, "xray.read", AUDIT_TARGET, object_id=study.pk, actor=actor,
+               detail={"read": read.pk, "model_sha256": p.model_sha256, "source": source,
+                       "p_pneumonia": round(p.p_pneumonia, 4), "flag": p.flag})
+    return IngestOutcome(study, read)
+
+
+def ingest_from_cstore(data: bytes, calling_ae: str) -> str:
+    """Handler for the C-STORE receiver (runs in the receiver's thread)."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    outcome = ingest(data, "cstore.dcm", Study.Source.CSTORE, sender=calling_ae)
+    return outcome.study.status if outcome.read else f"rejected: {outcome.study.reject_code}"
+
+
+def latest_read(study: Study) -> Read | None:
+    return study.reads.order_by("-created_at", "-pk").first()
+
+
+def worklist(limit: int = 200) -> list[dict[str, Any]]:
+    """Scored studies, urgent first: flagged before unflagged (after radiologist review where given),
+    then by urgency, then oldest first so nobody waits forever."""
+    rows: list[dict[str, Any]] = []
+    reads: QuerySet[Read] = (Read.objects.select_related("study").prefetch_related("overrides")
+                             .order_by("study_id", "-created_at", "-pk"))
+    seen: set[int] = set()
+    for read in reads:
+        if read.study_id in seen:
+            continue
+        seen.add(read.study_id)
+        review = read.overrides.all().order_by("-created_at", "-pk").first()
+        flag = review.flag if review else read.flag
+        extent = review.severity_extent if review else read.severity_extent
+        rows.append({
+            "study_id": read.study_id, "read_id": read.pk, "filename": read.study.filename,
+            "patient_ref": read.study.patient_ref, "accession": read.study.accession,
+            "source": read.study.source, "received_at": read.study.received_at.isoformat(),
+            "p_pneumonia": round(read.p_pneumonia, 4), "p_covid": round(read.p_covid, 4),
+            "severity_extent": round(extent, 2),
+            "severity_opacity": round(review.severity_opacity if review else read.severity_opacity, 2),
+            "flag": flag, "urgency": round(read.urgency, 1), "model_sha256": read.model_sha256,
+            "review": review.decision if review else "pending",
+            "reviewer": review.reviewer.get_username() if review else "",
+        })
+    rows.sort(key=lambda r: (not r["flag"], -r["urgency"], r["received_at"]))
+    return rows[:limit]
+
+
+class ReviewError(ValueError):
+    pass
+
+
+def review(read: Read, reviewer: Any, decision: str, *, flag: bool | None = None,
+           severity_extent: float | None = None, severity_opacity: float | None = None, note: str = "",
+           request: HttpRequest | None = None) -> Override:
+    """Record a radiologist's confirmation (model values kept) or override (corrected values), audited."""
+    if decision not in Override.Decision.values:
+        raise ReviewError(f"decision must be one of {', '.join(Override.Decision.values)}, not {decision!r}")
+    if decision == Override.Decision.CONFIRM:
+        flag, severity_extent, severity_opacity = read.flag, read.severity_extent, read.severity_opacity
+    else:
+        if flag is None and severity_extent is None and severity_opacity is None:
+            raise ReviewError("an override must change the flag or a severity score")
+        flag = read.flag if flag is None else flag
+        severity_extent = read.severity_extent if severity_extent is None else severity_extent
+        severity_opacity = read.severity_opacity if severity_opacity is None else severity_opacity
+        if not 0 <= severity_extent <= 8:
+            raise ReviewError(f"severity_extent must be between 0 and 8, got {severity_extent}")
+        if not 0 <= severity_opacity <= 6:
+            raise ReviewError(f"severity_opacity must be between 0 and 6, got {severity_opacity}")
+    with transaction.atomic():
+        ov = Override.objects.create(read=read, reviewer=reviewer, decision=decision, flag=bool(flag),
+                                     severity_extent=float(severity_extent), severity_opacity=float(severity_opacity),
+                                     note=note[:2000])
+        record(request, f"xray.{decision}", AUDIT_TARGET, object_id=read.study_id, actor=reviewer,
+               detail={"read": read.pk, "override": ov.pk, "model_sha256": read.model_sha256,
+                       "model": {"flag": read.flag, "extent": round(read.severity_extent, 2),
+                                 "opacity": round(read.severity_opacity, 2)},
+                       "radiologist": {"flag": ov.flag, "extent": ov.severity_extent,
+                                       "opacity": ov.severity_opacity}})
+    return ov
+
+
+def media_bytes(relative: str) -> bytes:
+    path = (Path(settings.MEDIA_ROOT) / relative).resolve()
+    if not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
+        raise FileNotFoundError(relative)
+    return path.read_bytes()
+
+
+def secondary_capture_for(read: Read) -> bytes:
+    """Rebuild the heatmap Secondary Capture from the stored original (same model, same pixels)."""
+    from epiaid.xray.engine.imaging import load_image
+    from epiaid.xray.engine.infer import default_predictor
+    from epiaid.xray.engine.report import secondary_capture
+
+    image = load_image(media_bytes(read.study.stored_file), read.study.filename)
+    return secondary_capture(default_predictor().run(image), image)
