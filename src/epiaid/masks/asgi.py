@@ -13,28 +13,32 @@ Django, further requests get 429 + ``Retry-After`` at once instead of queueing i
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
+from epiaid.masks import services
 from epiaid.masks.engine.publicapi import ENDPOINTS, V1_PREFIX, answer, headers
-from epiaid.masks.engine.readmodel import dumps
+from epiaid.masks.engine.readmodel import Snapshot, dumps
 
 Scope = dict[str, Any]
 ASGIApp = Any
+Head = list[tuple[bytes, bytes]]
 
 MAX_INFLIGHT = int(os.environ.get("EPIAID_MASKS_MAX_INFLIGHT", "128"))
 RETRY_AFTER_S = b"1"
-_HOT = {V1_PREFIX + e: e for e in ENDPOINTS}
+BUSY_BODY = dumps({"message": "server busy, retry after 1 second"})
+HOT: dict[str, str] = {V1_PREFIX + e: e for e in ENDPOINTS}
+_ANSWER_CACHE = 4096
+logger = logging.getLogger(__name__)
 _refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="masks-refresh")
 
 
 def _refresh_in_thread(full: bool = False) -> None:
     from django.db import connection
-
-    from epiaid.masks import services
 
     try:
         services.refresh_read_model(full=full)
@@ -42,44 +46,68 @@ def _refresh_in_thread(full: bool = False) -> None:
         connection.close()  # never keep a connection open outside a request (test databases are dropped)
 
 
+class Answer:
+    """One finished answer: status, headers (bytes for ASGI, str for RSGI) and body."""
+
+    __slots__ = ("body", "etag", "head", "head_str", "snapshot", "status")
+
+    def __init__(self, snapshot: Snapshot, status: int, head: Head, body: bytes) -> None:
+        self.snapshot, self.status, self.body = snapshot, status, body
+        self.head = [*head, (b"content-length", b"%d" % len(body))]
+        self.head_str = [(k.decode(), v.decode("latin-1")) for k, v in head]
+        self.etag = dict(head)[b"etag"]
+
+
+class ReadPath:
+    """Answers the hot v1 GETs from the read model; shared by the ASGI and RSGI front doors."""
+
+    def __init__(self) -> None:
+        self.refreshing: asyncio.Future[None] | None = None
+        self.answers: dict[tuple[str, bytes], Answer] = {}  # a repeated query costs one dict lookup
+
+    async def snapshot(self) -> Snapshot:
+        model = services.READ_MODEL
+        if not model.loaded:
+            await asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, True)
+        elif time.monotonic() - services._last_check >= services.REFRESH_INTERVAL_S and (
+            self.refreshing is None or self.refreshing.done()
+        ):
+            self.refreshing = asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, False)
+        return model.snapshot
+
+    async def lookup(self, endpoint: str, query_string: bytes) -> Answer:
+        snap = await self.snapshot()
+        key = (endpoint, query_string)
+        hit = self.answers.get(key)
+        if hit is None or hit.snapshot is not snap:
+            query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+            status, body = answer(snap, endpoint, query)
+            if len(self.answers) >= _ANSWER_CACHE:
+                self.answers.clear()
+            hit = self.answers[key] = Answer(snap, status, headers(snap.version), body)
+        return hit
+
+
 class MaskFastPath:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.inflight = 0
-        self.refreshing: asyncio.Future[None] | None = None
-
-    async def _snapshot(self) -> Any:
-        from epiaid.masks import services
-
-        model = services.READ_MODEL
-        loop = asyncio.get_running_loop()
-        if not model.loaded:
-            await loop.run_in_executor(_refresher, _refresh_in_thread, True)
-        elif time.monotonic() - services._last_check >= services.REFRESH_INTERVAL_S and (
-            self.refreshing is None or self.refreshing.done()
-        ):
-            self.refreshing = loop.run_in_executor(_refresher, _refresh_in_thread, False)
-        return model.snapshot
+        self.read = ReadPath()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        endpoint = _HOT.get(scope["path"])
+        endpoint = HOT.get(scope["path"])
         if endpoint is not None and scope["method"] in ("GET", "HEAD"):
             try:
                 await self._serve(endpoint, scope, send)
                 return
-            except Exception:  # noqa: S110 - any surprise here is answered by Django's identical view
-                pass
+            except Exception:
+                logger.exception("mask fast path failed; Django answers instead")
         if self.inflight >= MAX_INFLIGHT:
-            await self._reply(
-                send,
-                429,
-                [(b"content-type", b"application/json"), (b"retry-after", RETRY_AFTER_S)],
-                dumps({"message": "server busy, retry after 1 second"}),
-                scope,
-            )
+            head = [(b"content-type", b"application/json"), (b"retry-after", RETRY_AFTER_S)]
+            await self._reply(send, 429, head, BUSY_BODY, scope)
             return
         self.inflight += 1
         try:
@@ -88,26 +116,19 @@ class MaskFastPath:
             self.inflight -= 1
 
     async def _serve(self, endpoint: str, scope: Scope, send: Any) -> None:
-        snap = await self._snapshot()
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-        status, body = answer(snap, endpoint, query)
-        head = headers(snap.version)
-        if status == 200:
+        hit = await self.read.lookup(endpoint, scope["query_string"])
+        if hit.status == 200:
             for name, value in scope["headers"]:
-                if name == b"if-none-match" and value == b'"v%d"' % snap.version:
-                    await self._reply(send, 304, head[1:], b"", scope)
+                if name == b"if-none-match" and value == hit.etag:
+                    await self._reply(send, 304, hit.head[1:4], b"", scope)
                     return
-        await self._reply(send, status, head, body, scope)
+        await send({"type": "http.response.start", "status": hit.status, "headers": hit.head})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else hit.body})
 
     @staticmethod
-    async def _reply(send: Any, status: int, head: list[tuple[bytes, bytes]], body: bytes, scope: Scope) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*head, (b"content-length", b"%d" % len(body))],
-            }
-        )
+    async def _reply(send: Any, status: int, head: Head, body: bytes, scope: Scope) -> None:
+        head = [*head, (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": status, "headers": head})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
