@@ -73,21 +73,36 @@ def figure(result: dict[str, Any], names: Sequence[str] | None = None) -> Any:
     names = list(names or result["series"])
     fig = make_subplots(rows=max(len(names), 1), cols=1, shared_xaxes=True, subplot_titles=names, vertical_spacing=0.06)
     dates = result["dates"]
+    # Shapes are collected and set once: plotly's add_vline re-validates the whole figure on each call.
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     for row, name in enumerate(names, start=1):
         s = result["series"][name]
+        ref = "" if row == 1 else str(row)
+        axes = {"xref": f"x{ref}", "yref": f"y{ref} domain", "y0": 0, "y1": 1}
         fig.add_trace(go.Scatter(x=dates, y=s["values"], name=name, mode="lines", line={"width": 1.5}), row=row, col=1)
         for b in s["bursts"]:
-            fig.add_vrect(
-                x0=b["start_date"],
-                x1=b["end_date"],
-                fillcolor="#f7dc6f",
-                opacity=0.25,
-                line_width=0,
-                row=row,
-                col=1,
+            shapes.append(
+                {
+                    "type": "rect",
+                    **axes,
+                    "x0": b["start_date"],
+                    "x1": b["end_date"],
+                    "fillcolor": "#f7dc6f",
+                    "opacity": 0.25,
+                    "line": {"width": 0},
+                }
             )
         for c in s["changepoints"]:
-            fig.add_vline(x=c["date"], line_color=KIND_COLOURS.get(c["kind"], "#555"), line_width=2, row=row, col=1)
+            shapes.append(
+                {
+                    "type": "line",
+                    **axes,
+                    "x0": c["date"],
+                    "x1": c["date"],
+                    "line": {"color": KIND_COLOURS.get(c["kind"], "#555"), "width": 2},
+                }
+            )
         cps = s["changepoints"]
         fig.add_trace(
             go.Scatter(
@@ -103,19 +118,34 @@ def figure(result: dict[str, Any], names: Sequence[str] | None = None) -> Any:
             col=1,
         )
     for e in result.get("events", []):
-        fig.add_vline(x=e["date"], line_dash="dot", line_color="#888", line_width=1)
-        fig.add_annotation(
-            x=e["date"],
-            y=1.0,
-            yref="paper",
-            text=str(e.get("event", ""))[:28],
-            showarrow=False,
-            textangle=-60,
-            font={"size": 9},
-            xanchor="left",
-            yanchor="bottom",
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": e["date"],
+                "x1": e["date"],
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#888", "width": 1, "dash": "dot"},
+            }
+        )
+        notes.append(
+            {
+                "x": e["date"],
+                "y": 1.0,
+                "yref": "paper",
+                "text": str(e.get("event", ""))[:28],
+                "showarrow": False,
+                "textangle": -60,
+                "font": {"size": 9},
+                "xanchor": "left",
+                "yanchor": "bottom",
+            }
         )
     fig.update_layout(
+        shapes=shapes,
+        annotations=[*fig.layout.annotations, *notes],
         height=260 * max(len(names), 1) + 160,
         template="plotly_white",
         showlegend=False,
@@ -171,11 +201,34 @@ def changepoint_rows(result: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["series", "index", "date", "kind", "votes", "magnitude", "methods"])
 
 
+HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "UnDotum")
+
+
+def _hangul_fonts(font_manager: Any) -> list[str]:
+    """Installed Hangul font families; registers system fonts matplotlib's cache predates."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed & set(HANGUL_FONTS):
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name for key in ("Nanum", "NotoSansCJK", "UnDotum")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError):
+                    continue
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in HANGUL_FONTS if f in installed]
+
+
 def write_pdf(result: dict[str, Any], path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    # Korean labels need a Hangul font (Debian: fonts-nanum); without one the PDF shows boxes.
+    hangul = _hangul_fonts(font_manager)
+    plt.rcParams["font.family"] = [*hangul, "DejaVu Sans"]
+    plt.rcParams["axes.unicode_minus"] = False
     from matplotlib.backends.backend_pdf import PdfPages
 
     dates = pd.to_datetime(result["dates"])
@@ -204,10 +257,8 @@ def write_pdf(result: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def write_all(result: dict[str, Any], folder: Path, extra_figures: Sequence[Any] = ()) -> list[Path]:
-    """report.html (interactive), report.pdf, changepoints.csv, series.csv and result.json."""
-    folder.mkdir(parents=True, exist_ok=True)
-    html = folder / "report.html"
+def write_html(result: dict[str, Any], html: Path, extra_figures: Sequence[Any] = ()) -> Path:
+    """The interactive report; plotly.js is embedded from the Python package, so it works offline."""
     parts = [figure(result).to_html(include_plotlyjs=True, full_html=False)]
     parts += [f.to_html(include_plotlyjs=False, full_html=False) for f in extra_figures]
     timing = pd.DataFrame({n: s["timing"] for n, s in result["series"].items()}).T
@@ -224,6 +275,13 @@ def write_all(result: dict[str, Any], folder: Path, extra_figures: Sequence[Any]
         + "</body></html>",
         encoding="utf-8",
     )
+    return html
+
+
+def write_all(result: dict[str, Any], folder: Path, extra_figures: Sequence[Any] = ()) -> list[Path]:
+    """report.html (interactive), report.pdf, changepoints.csv, series.csv and result.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    html = write_html(result, folder / "report.html", extra_figures)
     pdf = write_pdf(result, folder / "report.pdf")
     cps = folder / "changepoints.csv"
     changepoint_rows(result).to_csv(cps, index=False)

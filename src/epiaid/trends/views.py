@@ -1,0 +1,155 @@
+"""The trends page for the response team, and downloadable reports (HTML, PDF, CSV)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from epiaid.core.audit import record
+from epiaid.core.roles import Role, role_required
+from epiaid.trends import services
+from epiaid.trends.models import Event, TrendSeries
+
+TRENDS_ROLES = (Role.HEALTH_STAFF, Role.PROGRAMME_OFFICER)
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _selected(request: HttpRequest) -> TrendSeries | None:
+    qs = TrendSeries.objects.all()
+    wanted = request.GET.get("series", "")
+    if wanted.isdigit():
+        found = qs.filter(pk=int(wanted)).first()
+        if found is not None:
+            return found
+    return qs.filter(kind=TrendSeries.Kind.SEARCH).order_by("-name").first() or qs.first()
+
+
+@require_GET
+@role_required(*TRENDS_ROLES)
+def index(request: HttpRequest) -> HttpResponse:
+    series = _selected(request)
+    since = _day(request.GET.get("since"))
+    if since is None and series is not None and Event.objects.exists():
+        first_event = Event.objects.order_by("day").first()
+        since = date(first_event.day.year, first_event.day.month, 1) if first_event else None
+        since = since if since and since.isoformat() > series.start.isoformat() else None
+        if since is not None:
+            since = date(since.year - (since.month == 1), 12 if since.month == 1 else since.month - 1, 1)
+    analysis = services.analyse(series, since=since) if series is not None else None
+    term = (request.GET.get("term") or "").strip()[:100] or "코로나19"
+    at = _day(request.GET.get("at"))
+    if at is None and analysis and analysis["changepoints"]:
+        at = date.fromisoformat(analysis["changepoints"][0]["date"])
+    related = services.related(term)
+    compare = services.compare_around(term, at) if at else None
+    media = services.media()
+    graph = services.network(top_words=30)
+    record(request, "view", "trends.page", object_id=series.pk if series else None, detail={"term": term})
+    import networkx as nx
+
+    pos = nx.spring_layout(graph, seed=1) if len(graph) else {}
+    net = {
+        "nodes": [
+            {"id": n, "x": float(pos[n][0]), "y": float(pos[n][1]), "count": d.get("count", 0)}
+            for n, d in graph.nodes(data=True)
+        ],
+        "edges": [[u, v] for u, v in graph.edges()],
+    }
+    last_day = max(media["top_daily"]) if media["top_daily"] else None
+    return render(
+        request,
+        "trends/index.html",
+        {
+            "all_series": TrendSeries.objects.all(),
+            "series": series,
+            "analysis": analysis,
+            "since": since.isoformat() if since else "",
+            "term": term,
+            "at": at.isoformat() if at else "",
+            "related": related,
+            "compare": compare,
+            "media": media,
+            "last_day": last_day,
+            "top_today": media["top_daily"].get(last_day, []) if last_day else [],
+            "chart": {"analysis": analysis, "network": net, "reads_per_day": media["reads_per_day"]},
+        },
+    )
+
+
+def _chosen_series(request: HttpRequest) -> list[TrendSeries]:
+    ids = [int(i) for i in request.GET.getlist("series") if i.isdigit()]
+    qs = TrendSeries.objects.filter(pk__in=ids) if ids else TrendSeries.objects.filter(kind=TrendSeries.Kind.SEARCH)
+    objs = list(qs)
+    if not objs:
+        raise Http404("no series to report on")
+    return objs
+
+
+def _report(request: HttpRequest, fmt: str) -> HttpResponse:
+    """One export of the chosen series (all search series by default), written only in that format."""
+    from epiaid.trends.engine import report
+
+    objs = _chosen_series(request)
+    result = services.report_result(objs, since=_day(request.GET.get("since")))
+    record(request, "export", "trends.report", detail={"series": [o.pk for o in objs], "format": fmt})
+    with tempfile.TemporaryDirectory(prefix="epiaid-trends-") as tmp:
+        folder = Path(tmp)
+        if fmt == "html":
+            path, kind = report.write_html(result, folder / "report.html"), "text/html; charset=utf-8"
+        elif fmt == "pdf":
+            path, kind = report.write_pdf(result, folder / "report.pdf"), "application/pdf"
+        else:
+            path, kind = folder / "changepoints.csv", "text/csv; charset=utf-8"
+            report.changepoint_rows(result).to_csv(path, index=False)
+        data = path.read_bytes()
+    name = "changepoints.csv" if fmt == "csv" else f"report.{fmt}"
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"epiaid-trends-{name}", content_type=kind)
+
+
+@require_GET
+@role_required(*TRENDS_ROLES)
+def report_html(request: HttpRequest) -> HttpResponse:
+    """The interactive report as a download: it embeds plotly.js inline, which the page CSP forbids."""
+    return _report(request, "html")
+
+
+@require_GET
+@role_required(*TRENDS_ROLES)
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    return _report(request, "pdf")
+
+
+@require_GET
+@role_required(*TRENDS_ROLES)
+def changepoints_csv(request: HttpRequest) -> HttpResponse:
+    return _report(request, "csv")
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> bytes:
+    import plotly
+
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+
+
+@require_GET
+def plotly_js(request: HttpRequest) -> HttpResponse:
+    """plotly.js served from the installed Python package (same origin, no CDN, nothing copied)."""
+    response = HttpResponse(_plotly_js(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,166 @@
+"""The trends page, exports and REST API: who may see them, that access is audited, what they show."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from epiaid.core.models import AuditEvent
+from epiaid.core.roles import GROUP_ROLES, Role
+
+ALLOWED = {Role.HEALTH_STAFF, Role.PROGRAMME_OFFICER, Role.ADMIN}
+DENIED = [r for r in GROUP_ROLES if r not in ALLOWED]
+
+
+def _series_id(data: dict[str, Any]) -> int:
+    return int(data["series"]["코로나"].pk)
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_staff_roles_see_the_page_with_change_points_near_the_events(
+    role: Role, client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    response = client_as(role).get(f"/trends/?series={_series_id(trends_data)}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2020-01-20" in html and "level_up" in html
+    assert 'id="trends-data"' in html and "/trends/plotly.min.js" in html
+    assert AuditEvent.objects.filter(target="trends.page").exists()
+
+
+@pytest.mark.parametrize("role", DENIED)
+def test_other_signed_in_roles_are_refused_the_page_and_the_refusal_is_audited(
+    role: Role, client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    assert client_as(role).get("/trends/").status_code == 403
+    assert AuditEvent.objects.filter(action="denied").exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client_as: Callable[..., Client], db: Any) -> None:
+    response = client_as(Role.PUBLIC).get("/trends/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+API_GETS = [
+    "/api/trends/series",
+    "/api/trends/series/{id}",
+    "/api/trends/related?term=마스크",
+    "/api/trends/related/compare?term=마스크&day=2020-02-13",
+    "/api/trends/media",
+    "/api/trends/lead-lag?a={id}&b={id2}",
+]
+
+
+def _url(template: str, data: dict[str, Any]) -> str:
+    return template.format(id=_series_id(data), id2=int(data["series"]["마스크"].pk))
+
+
+@pytest.mark.parametrize("role", [*sorted(ALLOWED), *DENIED, Role.PUBLIC])
+def test_every_api_read_is_allowed_only_to_trends_staff(
+    role: Role, client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    client = client_as(role)
+    expected = 200 if role in ALLOWED else (401 if role is Role.PUBLIC else 403)
+    for template in API_GETS:
+        assert client.get(_url(template, trends_data)).status_code == expected, template
+    if role in ALLOWED:
+        assert AuditEvent.objects.filter(target__startswith="trends.", action="view").count() >= 5
+
+
+@pytest.mark.parametrize("role", [Role.HEALTH_STAFF, Role.CLINICIAN, Role.PUBLIC])
+def test_posting_values_returns_change_points_to_staff_only(
+    role: Role, client_as: Callable[..., Client], db: Any
+) -> None:
+    values = [0.0] * 60 + [10.0] * 60
+    values[5] = None  # type: ignore[call-overload]
+    response = client_as(role).post(
+        "/api/trends/changepoints", json.dumps({"values": values}), content_type="application/json"
+    )
+    expected = {Role.HEALTH_STAFF: 200, Role.CLINICIAN: 403, Role.PUBLIC: 401}[role]
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.json()["cps"] == [60]
+
+
+def test_series_detail_reports_change_points_bursts_timing_and_events(
+    client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    body = client_as(Role.PROGRAMME_OFFICER).get(f"/api/trends/series/{_series_id(trends_data)}").json()
+    dates = [c["date"] for c in body["changepoints"]]
+    assert any(d in dates for d in ("2020-01-19", "2020-01-20", "2020-01-21"))
+    assert any(d in dates for d in ("2020-02-17", "2020-02-18", "2020-02-19"))
+    assert body["bursts"] and body["timing"]["peak_date"]
+    assert [e["event"] for e in body["events"]] == ["첫 확진자", "집단감염"]
+
+
+def test_uploading_a_series_merges_with_what_is_stored_and_reports_problems(
+    client_as: Callable[..., Client], db: Any
+) -> None:
+    client = client_as(Role.HEALTH_STAFF)
+    first = b"date,flu\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n"
+    second = "date,flu\n2020-01-03,30\n2020-01-04,4\n2020-01-04,6\n2020-01-05,abc\n".encode("cp949")
+    client.post("/api/trends/series", {"file": _file(first), "source": "s"})
+    response = client.post("/api/trends/series", {"file": _file(second), "source": "s"})
+    assert response.status_code == 200, response.content
+    notes = " ".join(response.json()["notes"])
+    assert "duplicate date" in notes and "row 4, flu: not a number" in notes
+    sid = response.json()["series"][0]["id"]
+    detail = client.get(f"/api/trends/series/{sid}").json()
+    assert detail["values"] == [1.0, 2.0, 30.0, 5.0, None]
+
+
+def test_an_unusable_upload_is_refused_with_the_reason(client_as: Callable[..., Client], db: Any) -> None:
+    response = client_as(Role.HEALTH_STAFF).post("/api/trends/series", {"file": _file(b"  \n")})
+    assert response.status_code == 422 and "empty" in response.json()["detail"]
+
+
+def _file(data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("series.csv", data, content_type="text/csv")
+
+
+def test_media_view_shares_sum_to_one_and_top_articles_are_listed(
+    client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    body = client_as(Role.HEALTH_STAFF).get("/api/trends/media").json()
+    assert abs(sum(o["read_share"] for o in body["outlets"]) - 1) < 0.01
+    assert body["total_reads"] == trends_data["views"]["views"]
+    assert all(len(v) <= 5 and v[0]["views"] >= v[-1]["views"] for v in body["top_daily"].values())
+
+
+def test_related_words_of_mask_come_from_the_stored_korean_headlines(
+    client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    body = client_as(Role.HEALTH_STAFF).get("/api/trends/related?term=마스크").json()
+    words = [r["word"] for r in body["related"]]
+    assert body["documents"] > 100 and {"약국", "5부제"} & set(words) or "약국" in words
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/trends/report.pdf", "application/pdf"),
+        ("/trends/report.html", "text/html"),
+        ("/trends/changepoints.csv", "text/csv"),
+    ],
+)
+def test_exports_download_for_staff_and_are_refused_to_others(
+    path: str, kind: str, client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    response = client_as(Role.HEALTH_STAFF).get(path)
+    assert response.status_code == 200 and response["Content-Type"].startswith(kind)
+    assert "attachment" in response["Content-Disposition"]
+    assert client_as(Role.REVIEWER).get(path).status_code == 403
+    if kind == "text/html":
+        html = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+        assert "cdn" not in html.lower().split("plotly.js")[0][:2000] and "<script" in html
+
+
+def test_plotly_is_served_by_the_app_itself(client: Client) -> None:
+    response = client.get("/trends/plotly.min.js")
+    assert response.status_code == 200 and len(response.content) > 1_000_000
