@@ -61,3 +61,14 @@ def test_outputs_include_order_sheet_bed_and_a_script_free_report(designed: obje
     assert len(paths["panel.bed"].read_text().strip().splitlines()) == 9
     html = paths["report.html"].read_text()
     assert "<script" not in html and "data:image/png;base64" in html and "Cross-dimer" in html
+
+
+def test_background_check_flags_an_oligo_whose_three_prime_end_is_in_the_host(designed: object, tmp_path: Path) -> None:
+    from epiaid.assay.engine import background, seqio
+
+    oligo = designed.panel[0].forward  # type: ignore[attr-defined]
+    host = "ACGTTGCA" * 2000 + seqio.revcomp(oligo.sequence) + "TTGACCAG" * 2000
+    (tmp_path / "host.fa").write_text(">chrHost\n" + host + "\n")
+    hits = background.screen({oligo.name: oligo.sequence, "other": "GGGGCCCCAAAATTTTGG"}, tmp_path / "host.fa")
+    assert [(h.oligo, h.record, h.strand) for h in hits] == [(oligo.name, "chrHost", "-")]
+    assert hits[0].position == 16000  # the reverse complement starts with the 3′ end's complement

@@ -42,6 +42,9 @@ def design(
     annotation: Annotated[Path | None, typer.Option(help="GFF3 with CDS/gene rows for the reference")] = None,
     genes: Annotated[str | None, typer.Option(help="comma-separated genes allowed as targets")] = None,
     max_genomes: Annotated[int | None, typer.Option(help="use only the first N records")] = None,
+    background: Annotated[
+        Path | None, typer.Option(help="host/background FASTA (e.g. human genome) for the 3′ 12-mer check")
+    ] = None,
     metadata: Annotated[Path | None, typer.Option(help="metadata TSV (strain, date) for --collected-before")] = None,
     collected_before: Annotated[
         str | None, typer.Option(help="ISO date: design only from genomes collected before")
@@ -74,6 +77,7 @@ def design(
         max_genomes,
         metadata,
         collected_before,
+        background,
     )
     if collected_before and metadata is None:
         raise typer.BadParameter("--collected-before needs --metadata", param_hint="--collected-before")

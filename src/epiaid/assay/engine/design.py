@@ -16,6 +16,7 @@ import pandas as pd
 
 from epiaid.assay.engine import (
     align,
+    background,
     candidates,
     exclusivity,
     genes,
@@ -45,6 +46,7 @@ class DesignInput:
     max_genomes: int | None = None
     metadata: Path | None = None  # TSV with strain and date columns (Nextstrain layout)
     collected_before: str | None = None  # ISO date: keep genomes collected strictly before it
+    background: Path | None = None  # host/background FASTA for the 3′ k-mer check (e.g. human genome)
     oligo_rules: candidates.OligoRules = field(default_factory=candidates.OligoRules)
     panel_rules: panel.PanelRules = field(default_factory=panel.PanelRules)
     prior_weight: float = 1.0
@@ -66,6 +68,7 @@ class DesignResult:
     timings: dict[str, float]
     n_read: int
     warnings: list[str] = field(default_factory=list)
+    background_hits: list[background.BackgroundHit] = field(default_factory=list)
 
     def placed(self) -> dict[str, list[inclusivity.PlacedOligo]]:
         """The panel's oligos, by target, in the form surveillance scores."""
@@ -206,6 +209,14 @@ def design(inp: DesignInput, progress: Progress = _noop) -> DesignResult:
         if bad:
             warnings.append(f"predicted to amplify must-exclude neighbours: {', '.join(bad)}")
     timings["exclusivity"] = time.perf_counter() - t
+    hits: list[background.BackgroundHit] = []
+    if inp.background is not None:
+        t = time.perf_counter()
+        progress("background 3′ k-mer check", 0.95)
+        hits = background.screen({o.name: o.sequence for a in chosen for o in a.oligos}, inp.background)
+        if hits:
+            warnings.append(f"{len({h.oligo for h in hits})} oligos have an exact 3′ 12-mer in the background")
+        timings["background"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     progress("done", 1.0)
     return DesignResult(
@@ -223,4 +234,5 @@ def design(inp: DesignInput, progress: Progress = _noop) -> DesignResult:
         timings,
         n_read,
         warnings,
+        hits,
     )

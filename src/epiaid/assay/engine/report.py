@@ -192,6 +192,8 @@ def render_html(
         excl_html = _table(excl)
     issues = pd.DataFrame([i.as_row() for i in result.issues])
     b64png = base64.b64encode(png).decode()
+    bg = pd.DataFrame([h.__dict__ for h in result.background_hits])
+    bg_html = _table(bg.head(200)) if not bg.empty else "<p>none (or no background given)</p>"
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Assay design report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
 .t{{border-collapse:collapse;font-size:12px}}
@@ -210,6 +212,7 @@ Strongest coefficients: {html.escape(json.dumps(result.prior.feature_importance)
 <h2>Cross-dimer matrix (ΔG kcal/mol; red below −9)</h2>{"".join(dimer_html)}
 <h2>Inclusivity on the design genomes</h2>{_table(incl)}
 <h2>Exclusivity (near neighbours)</h2>{excl_html}
+<h2>Background 3′ k-mer hits</h2>{bg_html}
 <h2>Input messages</h2>{_table(issues) if not issues.empty else "<p>none</p>"}
 <h2>Summary</h2><pre>{html.escape(json.dumps(summary, indent=2))}</pre>
 </body></html>"""
@@ -239,6 +242,7 @@ def summary_dict(result: DesignResult) -> dict[str, Any]:
         "warnings": result.warnings,
         "timings_s": {k: round(v, 2) for k, v in result.timings.items()},
         "prior_top_features": result.prior.feature_importance,
+        "background_hits": len(result.background_hits),
     }
 
 
