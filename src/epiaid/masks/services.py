@@ -509,7 +509,7 @@ def refresh_read_model(*, full: bool = False) -> Snapshot:
             READ_MODEL.replace(fresh)
             return fresh
         outlets: dict[str, OutletRecord | None] = {
-            o.code: _outlet_record(o) for o in Outlet.objects.filter(version__gt=snap.version)
+            o.code: _outlet_record(o) for o in Outlet.objects.filter(version__gt=snap.version).order_by()
         }
         sales: dict[str, SalesRecord | None] = {
             s.outlet_id: _sales_record(s) for s in Stock.objects.filter(version__gt=snap.version)
@@ -540,7 +540,7 @@ def fresh_snapshot() -> Snapshot:
 def changes_since(since: int, limit: int = 5000) -> dict[str, Any]:
     """The change feed: every outlet whose public record changed after version ``since``."""
     snap = fresh_snapshot()
-    codes = set(Outlet.objects.filter(version__gt=since).values_list("code", flat=True)[:limit])
+    codes = set(Outlet.objects.filter(version__gt=since).order_by().values_list("code", flat=True)[:limit])
     codes |= set(Stock.objects.filter(version__gt=since).values_list("outlet_id", flat=True)[:limit])
     stores = [s for c in sorted(codes) if (s := snap.store(c)) is not None]
     return {"since": since, "version": snap.version, "count": len(stores), "stores": stores}
