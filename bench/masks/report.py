@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -29,17 +30,27 @@ def parse(path: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    ours, nginx, burst = (parse(Path(p)) for p in sys.argv[1:4])
-    label = sys.argv[4] if len(sys.argv) > 4 else ""
+    folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+    label = sys.argv[3] if len(sys.argv) > 3 else ""
+    ours = [parse(folder / f"ours.{r}.txt") for r in range(1, rounds + 1)]
+    nginx = [parse(folder / f"nginx.{r}.txt") for r in range(1, rounds + 1)]
+    burst = parse(folder / "burst.txt")
     print(f"\nstoresByGeo 1 km around Seoul City Hall, real outlet list, wrk 64 connections {label}")
-    print(f"{'server':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for name, r in (("epiaid (read-model path)", ours), ("nginx static, same bytes", nginx)):
-        print(f"{name:<28}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['non2xx']:>10.0f}")
-    ratio = ours["rps"] / nginx["rps"]
-    print(f"ratio ours/nginx req/s: {ratio:.2f}  (goal >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'}); "
-          f"our p99 {ours['p99']:.1f} ms (goal <= 50 ms: {'met' if ours['p99'] <= 50 else 'NOT met'})")
-    print(f"burst 10x (640 connections) on epiaid: {burst['rps']:.0f} req/s, p99 {burst['p99']:.1f} ms, "
-          f"{burst['status']}")
+    print(f"{'round':<7}{'server':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'ratio':>8}")
+    ratios = []
+    for r, (a, b) in enumerate(zip(ours, nginx, strict=True), start=1):
+        ratios.append(a["rps"] / b["rps"])
+        for name, x in (("epiaid (read-model path)", a), ("nginx static, same bytes", b)):
+            extra = f"{ratios[-1]:>8.2f}" if x is a else ""
+            print(f"{r:<7}{name:<28}{x['rps']:>10.0f}{x['p50']:>10.2f}{x['p99']:>10.2f}{x['non2xx']:>10.0f}{extra}")
+    ratio = statistics.median(ratios)
+    p99 = statistics.median(a["p99"] for a in ours)
+    nginx_p99 = statistics.median(b["p99"] for b in nginx)
+    print(f"median ratio ours/nginx req/s: {ratio:.2f}  (goal >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(f"median p99: ours {p99:.1f} ms, nginx {nginx_p99:.1f} ms  (goal ours <= 50 ms: "
+          f"{'met' if p99 <= 50 else 'NOT met'})")
+    print(f"burst 10x (640 connections) on epiaid: {burst['rps']:.0f} req/s, p50 {burst['p50']:.1f} ms, "
+          f"p99 {burst['p99']:.1f} ms, {burst['status']}")
     five = re.search(r"5xx=(\d+)", str(burst["status"]))
     print(f"burst 5xx responses: {five.group(1) if five else 'unknown'} (goal 0)")
 

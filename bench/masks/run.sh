@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Surge benchmark: our ASGI fast path vs nginx serving the identical bytes as a static file.
-# Usage: bash bench/masks/run.sh   (env: DURATION=20 WORKERS=1 THREADS=2 SERVER=granian|uvicorn)
+# Usage: bash bench/masks/run.sh   (env: DURATION=20 ROUNDS=3 WORKERS=1 THREADS=2 SERVER=granian|uvicorn)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$(pwd)
 SHARED=${EPIAID_SHARED_DATA:-$REPO/../shared/data}
-DURATION=${DURATION:-20}
+DURATION=${DURATION:-10}
 WORKERS=${WORKERS:-1}
 THREADS=${THREADS:-2}
 SERVER=${SERVER:-granian}   # granian (RSGI front door), or uvicorn (ASGI fast path)
@@ -77,14 +77,18 @@ PIDS+=($!)
 for _ in $(seq 1 40); do curl -fs "http://127.0.0.1:$NGINX_PORT$QUERY" -o "$TMP/nginx_body.json" && break; sleep 0.25; done
 cmp "$TMP/body.json" "$TMP/nginx_body.json" && echo "   nginx serves the identical bytes"
 
-echo "== wrk: ${DURATION}s, 64 connections, $THREADS threads, each server in turn"
+ROUNDS=${ROUNDS:-3}
+echo "== wrk: $ROUNDS alternating rounds of ${DURATION}s, 64 connections, $THREADS threads (the machine is shared:"
+echo "   alternating rounds expose both servers to the same background load)"
 wrk -t"$THREADS" -c64 -d2s "http://127.0.0.1:$OUR_PORT$QUERY" > /dev/null   # warm-up
-wrk -t"$THREADS" -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$OUR_PORT$QUERY" > "$TMP/ours.txt"
 wrk -t"$THREADS" -c64 -d2s "http://127.0.0.1:$NGINX_PORT$QUERY" > /dev/null
-wrk -t"$THREADS" -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT$QUERY" > "$TMP/nginx.txt"
+for r in $(seq 1 "$ROUNDS"); do
+  wrk -t"$THREADS" -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$OUR_PORT$QUERY" > "$TMP/ours.$r.txt"
+  wrk -t"$THREADS" -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT$QUERY" > "$TMP/nginx.$r.txt"
+done
 echo "== burst: 640 connections (10x) for $((DURATION / 2 > 5 ? DURATION / 2 : 5))s against epiaid, counting statuses"
 wrk -t"$THREADS" -c640 -d"$((DURATION / 2 > 5 ? DURATION / 2 : 5))s" --timeout 10s --latency \
   -s bench/masks/count_status.lua "http://127.0.0.1:$OUR_PORT$QUERY" > "$TMP/burst.txt"
-.venv/bin/python bench/masks/report.py "$TMP/ours.txt" "$TMP/nginx.txt" "$TMP/burst.txt" \
+.venv/bin/python bench/masks/report.py "$TMP" "$ROUNDS" \
   "($SERVER, $WORKERS worker(s); nginx $WORKERS worker(s); ${DURATION}s each; $(nproc) CPU cores shared with wrk)"
-if [ -n "${KEEP_RAW:-}" ]; then cp "$TMP"/ours.txt "$TMP"/nginx.txt "$TMP"/burst.txt "$KEEP_RAW"/; fi
+if [ -n "${KEEP_RAW:-}" ]; then cp "$TMP"/*.txt "$KEEP_RAW"/; fi
