@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import mappy
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from epiaid.assay.engine.inclusivity import allowed_mask
 from epiaid.assay.engine.seqio import N, Record, encode, revcomp
@@ -31,21 +30,30 @@ def must_exclude(name: str) -> bool:
 
 
 def binding_sites(sequence: str, genome: np.ndarray, primer: bool) -> list[tuple[int, str, int]]:
-    """(position, strand, mismatches) where the oligo binds the genome; position is the 3′ end's."""
+    """(position, strand, mismatches) where the oligo binds the genome; position is the 3′ end's.
+
+    Mismatches are accumulated one oligo position at a time over the whole genome (n vector passes)
+    rather than by indexing an (L × n) window view: same result, a fraction of the memory traffic.
+    """
     out: list[tuple[int, str, int]] = []
     n = len(sequence)
-    if len(genome) < n:
+    width = len(genome) - n + 1
+    if width <= 0:
         return out
-    windows = sliding_window_view(genome, n)
     for strand, site in (("+", sequence.upper()), ("-", revcomp(sequence))):
         mask = allowed_mask(site)
         mask[:, N] = False  # an unknown base in a neighbour is not evidence of binding
-        mm = ~mask[np.arange(n)[None, :], windows]
-        total = mm.sum(axis=1)
+        total = np.zeros(width, dtype=np.int16)
+        tail = np.zeros(width, dtype=bool)
+        tail_positions = range(n - THREE_PRIME_EXACT, n) if strand == "+" else range(THREE_PRIME_EXACT)
+        for j in range(n):
+            miss = ~mask[j][genome[j:j + width]]
+            total += miss
+            if primer and j in tail_positions:
+                tail |= miss
         ok = total <= MAX_MISMATCHES
         if primer:
-            tail = mm[:, -THREE_PRIME_EXACT:] if strand == "+" else mm[:, :THREE_PRIME_EXACT]
-            ok &= ~tail.any(axis=1)
+            ok &= ~tail
         for i in np.flatnonzero(ok):
             out.append((int(i + n - 1) if strand == "+" else int(i), strand, int(total[i])))
     return out
