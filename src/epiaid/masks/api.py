@@ -7,6 +7,7 @@ their session. v2 adds GeoJSON, filters, a change feed and ETags to the 2020 v1 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from datetime import datetime
 from typing import Any, Literal
@@ -238,15 +239,41 @@ def get_rationing(request: HttpRequest, birth_year: int) -> dict[str, object]:
         raise HttpError(400, str(exc)) from None
 
 
+GZIP_MIN_BYTES = 64 * 1024
+
+
 def _etag_response(request: HttpRequest, etag: str, build: Any) -> HttpResponse:
+    """JSON with ETag/If-None-Match; large bodies gzip-compressed (the full map list is ~8 MB raw)."""
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(build(), content_type="application/json; charset=utf-8")
+        body = build()
+        gzipped = len(body) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("Accept-Encoding", "")
+        if gzipped:
+            body = _gzip_cached(body)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Vary"] = "Accept-Encoding"
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=5"
     return response
+
+
+_GZIP_CACHE: dict[int, tuple[bytes, bytes]] = {}
+
+
+def _gzip_cached(body: bytes) -> bytes:
+    """Compress once per distinct body (level 1: the list changes often, speed beats ratio)."""
+    hit = _GZIP_CACHE.get(id(body))
+    if hit is not None and hit[0] is body:
+        return hit[1]
+    if len(_GZIP_CACHE) > 64:
+        _GZIP_CACHE.clear()
+    compressed = gzip.compress(body, compresslevel=1, mtime=0)
+    _GZIP_CACHE[id(body)] = (body, compressed)
+    return compressed
 
 
 class V2Filter(Schema):
@@ -277,31 +304,24 @@ def v2_stores(request: HttpRequest, filters: Query[V2Filter]) -> HttpResponse:
             codes = snap.codes
 
         def make() -> bytes:
-            features = []
+            kept = []
             for code in codes:
-                o = snap.outlets[code]
-                if o.lat is None or (filters.type and o.type != filters.type):
+                fragment = snap.feature_fragment.get(code)
+                if fragment is None or (filters.type and snap.outlets[code].type != filters.type):
                     continue
                 sale = snap.sales.get(code)
-                stat = sale.remain_stat if sale else None
-                if statuses and (stat or "unknown") not in statuses:
+                if statuses and ((sale.remain_stat if sale else None) or "unknown") not in statuses:
                     continue
-                features.append(
-                    {
-                        "type": "Feature",
-                        "geometry": {"type": "Point", "coordinates": [o.lng, o.lat]},
-                        "properties": {k: v for k, v in (snap.store(code) or {}).items() if k not in ("lat", "lng")},
-                    }
-                )
-            return dumps(
+                kept.append(fragment)
+            head = dumps(
                 {
                     "type": "FeatureCollection",
                     "version": snap.version,
                     "updated_at": snap.updated_at,
-                    "count": len(features),
-                    "features": features,
+                    "count": len(kept),
                 }
             )
+            return head[:-1] + b',"features":[' + b",".join(kept) + b"]}"
 
         return snap.cached(key, make)
 

@@ -81,6 +81,12 @@ def _store_full(o: OutletRecord, s: SalesRecord) -> dict[str, Any]:
     }
 
 
+def _feature(o: OutletRecord, s: SalesRecord) -> bytes:
+    """A GeoJSON Feature (v2); the outlet must have coordinates."""
+    props = {k: v for k, v in _store_full(o, s).items() if k not in ("lat", "lng")}
+    return dumps({"type": "Feature", "geometry": {"type": "Point", "coordinates": [o.lng, o.lat]}, "properties": props})
+
+
 def _sale(code: str, s: SalesRecord) -> dict[str, Any]:
     return {"code": code, "created_at": s.created_at, "remain_stat": s.remain_stat, "stock_at": s.stock_at}
 
@@ -117,6 +123,7 @@ class Snapshot:
     codes: list[str]  # sorted: the page order of stores/json
     sale_codes: list[str]  # sorted codes having a sales record
     full_fragment: dict[str, bytes]
+    feature_fragment: dict[str, bytes]  # located outlets only
     info_fragment: dict[str, bytes]
     sale_fragment: dict[str, bytes]
     geo_lat: npt.NDArray[np.float64]  # located outlets sorted by latitude
@@ -258,9 +265,10 @@ def build_snapshot(
     changed_set = set(outlets) if previous is None else set(changed)
     outlet_changed = previous is None or any(previous.outlets.get(c) != outlets.get(c) for c in changed_set)
     if previous is None:
-        full, info, sale_f = {}, {}, {}
+        full, info, sale_f, feature = {}, {}, {}, {}
     else:
         full = dict(previous.full_fragment) if changed_set else previous.full_fragment
+        feature = dict(previous.feature_fragment) if changed_set else previous.feature_fragment
         info = dict(previous.info_fragment) if outlet_changed else previous.info_fragment
         sale_f = dict(previous.sale_fragment) if changed_set else previous.sale_fragment
     token_index_build: dict[str, set[str]] = {}
@@ -268,11 +276,15 @@ def build_snapshot(
     for code in changed_set:
         o = outlets.get(code)
         if o is None:
-            for frag in (full, info, sale_f):
+            for frag in (full, info, sale_f, feature):
                 frag.pop(code, None)
             continue
         s = sales.get(code, NO_SALES)
         full[code] = dumps(_store_full(o, s))
+        if o.lat is not None and o.lng is not None:
+            feature[code] = _feature(o, s)
+        else:
+            feature.pop(code, None)
         if outlet_changed:
             info[code] = dumps(_store_info(o))
         if code in sales:
@@ -312,6 +324,7 @@ def build_snapshot(
         codes=codes,
         sale_codes=sale_codes,
         full_fragment=full,
+        feature_fragment=feature,
         info_fragment=info,
         sale_fragment=sale_f,
         geo_lat=geo_lat,
