@@ -114,3 +114,25 @@ def test_demo_without_real_data_leaves_a_finished_synthetic_job(db: Any, inline_
     message = load_demo(None, lambda m: None)
     job = DesignJob.objects.get()
     assert job.status == "done" and "synthetic" in message and job.panel
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_job_page_and_job_api_follow_the_same_roles(client_as: Any, role: Role, make_user: Any) -> None:
+    job = DesignJob.objects.create(
+        genomes_name="g.fasta",
+        reference_name="r.fasta",
+        work_dir="/nonexistent",
+        status=DesignJob.Status.DONE,
+        panel=[{"target": "t", "oligo": "t_F", "role": "forward", "sequence": "ACGT"}],
+    )
+    client = client_as(role)
+    page = client.get(f"/assay/jobs/{job.pk}/")
+    api = client.get(f"/api/assay/jobs/{job.pk}")
+    if role is Role.PUBLIC:
+        assert page.status_code == 302 and api.status_code == 401
+    elif role in ALLOWED:
+        assert page.status_code == 200 and api.status_code == 200 and api.json()["panel"][0]["oligo"] == "t_F"
+        assert AuditEvent.objects.filter(target="assay.job", action="view", object_id=str(job.pk)).count() == 2
+    else:
+        assert page.status_code == 403 and api.status_code == 403
+        assert AuditEvent.objects.filter(action="denied").exists()

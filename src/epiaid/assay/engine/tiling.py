@@ -150,8 +150,13 @@ def read_primer_bed(
             seq = seqio.revcomp(seq)
         number, side = int(m.group(1)), m.group(2)
         role = "forward" if side == "LEFT" else "reverse"
-        if strand == "+" and len(seq) != end - start:
-            start = end - len(seq)  # keep the 3′ end where the BED puts it
+        if len(seq) != end - start:
+            # some BEDs span a primer and its alternative; place the sequence where it fits best inside
+            lo = max(start - 10, 0)
+            found, _e, _s, _mm = inclusivity.locate(
+                seq if strand == "+" else seqio.revcomp(seq), reference[lo : end + 10]
+            )
+            start = lo + found
         oligo = inclusivity.PlacedOligo(f"amplicon_{number}", cols[3], role, seq, start, start + len(seq), strand)
         by_number.setdefault(number, {"LEFT": [], "RIGHT": []})[side].append(oligo)
         pools[number] = int(cols[4]) if cols[4].isdigit() else (1 if number % 2 else 2)
