@@ -25,8 +25,14 @@ def parse(path: Path) -> dict[str, float]:
     requests = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     status = re.search(r"STATUS (.*)", text)
-    return {"rps": rps, "p50": p50, "p99": p99, "requests": requests,
-            "non2xx": float(non2xx.group(1)) if non2xx else 0.0, "status": status.group(1) if status else ""}  # type: ignore[dict-item]
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "requests": requests,
+        "non2xx": float(non2xx.group(1)) if non2xx else 0.0,
+        "status": status.group(1) if status else "",
+    }  # type: ignore[dict-item]
 
 
 def main() -> None:
@@ -47,10 +53,14 @@ def main() -> None:
     p99 = statistics.median(a["p99"] for a in ours)
     nginx_p99 = statistics.median(b["p99"] for b in nginx)
     print(f"median ratio ours/nginx req/s: {ratio:.2f}  (goal >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
-    print(f"median p99: ours {p99:.1f} ms, nginx {nginx_p99:.1f} ms  (goal ours <= 50 ms: "
-          f"{'met' if p99 <= 50 else 'NOT met'})")
-    print(f"burst 10x (640 connections) on epiaid: {burst['rps']:.0f} req/s, p50 {burst['p50']:.1f} ms, "
-          f"p99 {burst['p99']:.1f} ms, {burst['status']}")
+    print(
+        f"median p99: ours {p99:.1f} ms, nginx {nginx_p99:.1f} ms  (goal ours <= 50 ms: "
+        f"{'met' if p99 <= 50 else 'NOT met'})"
+    )
+    print(
+        f"burst 10x (640 connections) on epiaid: {burst['rps']:.0f} req/s, p50 {burst['p50']:.1f} ms, "
+        f"p99 {burst['p99']:.1f} ms, {burst['status']}"
+    )
     five = re.search(r"5xx=(\d+)", str(burst["status"]))
     print(f"burst 5xx responses: {five.group(1) if five else 'unknown'} (goal 0)")
 

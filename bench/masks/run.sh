@@ -91,4 +91,5 @@ wrk -t"$THREADS" -c640 -d"$((DURATION / 2 > 5 ? DURATION / 2 : 5))s" --timeout 1
   -s bench/masks/count_status.lua "http://127.0.0.1:$OUR_PORT$QUERY" > "$TMP/burst.txt"
 .venv/bin/python bench/masks/report.py "$TMP" "$ROUNDS" \
   "($SERVER, $WORKERS worker(s); nginx $WORKERS worker(s); ${DURATION}s each; $(nproc) CPU cores shared with wrk)"
+.venv/bin/python bench/masks/page_load.py "http://127.0.0.1:$OUR_PORT" || echo "page load: failed"
 if [ -n "${KEEP_RAW:-}" ]; then cp "$TMP"/*.txt "$KEEP_RAW"/; fi
