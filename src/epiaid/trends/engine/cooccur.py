@@ -70,7 +70,9 @@ def related_words(
         k21 = df[word] - k11
         k22 = n - k11 - k12 - k21
         pmi = math.log((k11 * n) / (n_target * df[word]))
-        llr = log_likelihood(k11, k12, k21, k22) if pmi > 0 else 0.0
+        if pmi <= 0:  # no more often together than chance: not related
+            continue
+        llr = log_likelihood(k11, k12, k21, k22)
         out.append(Related(word, k11, df[word], pmi, llr))
     out.sort(key=lambda r: (getattr(r, sort_by), r.together), reverse=True)
     return out[:top]

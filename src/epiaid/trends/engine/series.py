@@ -207,8 +207,13 @@ def read_cases(path: str | Path) -> SeriesSet:
     frame = s.frame[keep] if keep else s.frame
     if "time" in s.frame.columns and "confirmed" in s.frame.columns:
         frame = s.frame[["confirmed"]]
-    daily = frame.diff()
-    daily.iloc[0] = frame.iloc[0]
+    # Differences between observed days: an increase across a gap lands on the day after the gap
+    # (the total stays right) instead of vanishing into a missing value.
+    daily = frame.apply(lambda col: col.dropna().diff().reindex(col.index))
+    for c in frame.columns:
+        first = frame[c].first_valid_index()
+        if first is not None:
+            daily.loc[first, c] = frame.loc[first, c]
     neg = daily < 0
     if neg.to_numpy().any():
         s.issues.append(

@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 #: Terms of the 2020 epidemic that the stock dictionary splits or does not know.
 NEW_TERMS: tuple[str, ...] = (
     "코로나19",
@@ -181,18 +183,50 @@ class Tokeniser:
         return out
 
     def discover_words(
-        self, texts: Sequence[str], min_count: int = 5, min_score: float = 0.25, top: int = 50
+        self, texts: Sequence[str], min_count: int = 5, min_entropy: float = 1.0, top: int = 50
     ) -> list[dict[str, Any]]:
-        """New-word candidates from the corpus (kiwipiepy's branching-entropy word extraction)."""
-        found = self.kiwi.extract_words(
-            [normalise(t) for t in texts if t], min_cnt=min_count, max_word_len=10, min_score=min_score
-        )
+        """New-word candidates: frequent word stems the dictionary does not know as one noun.
+
+        A stem is a prefix of space-separated words followed by many different continuations
+        (particles, nothing, other words): high right-branching entropy, as in Kiwi's own word
+        extractor — which on small corpora scored every candidate 0 here, so we compute it directly.
+        Stems the tokeniser already returns as a single noun are not new.
+        """
+        prefixes: Counter[str] = Counter()
+        follow: dict[str, Counter[str]] = {}
+        for text in texts:
+            for word in normalise(text).split(" "):
+                if not _HANGUL.match(word):
+                    continue
+                for k in range(2, min(len(word), 10) + 1):
+                    stem = word[:k]
+                    if not all("가" <= ch <= "힣" or ch.isdigit() for ch in stem):
+                        break
+                    prefixes[stem] += 1
+                    follow.setdefault(stem, Counter())[word[k : k + 1]] += 1
+        scored = []
+        for stem, count in prefixes.items():
+            if count < min_count:
+                continue
+            nxt = follow[stem]
+            probs = np.array(list(nxt.values()), dtype=float) / count
+            entropy = float(-(probs * np.log2(probs)).sum())
+            if entropy < min_entropy:
+                continue
+            scored.append((entropy * np.log(count), stem, count, entropy))
+        scored.sort(reverse=True)
         known = set(self.user_words)
         out = []
-        for form, score, freq, _pos in found:
-            if form not in known and _HANGUL.search(form) and len(form) >= 2:
-                out.append({"word": form, "score": round(float(score), 3), "count": int(freq)})
-        return out[:top]
+        for score, stem, count, entropy in scored:
+            if stem in known or any(stem != o["word"] and stem in o["word"] for o in out):
+                continue
+            morphs = self.morphs_many([stem])[0]
+            if len(morphs) == 1 and morphs[0][1].startswith(("NNG", "NNP")):
+                continue  # the dictionary already knows it as one noun
+            out.append({"word": stem, "count": count, "entropy": round(entropy, 3), "score": round(score, 3)})
+            if len(out) >= top:
+                break
+        return out
 
 
 def simple_tokens(text: str) -> list[str]:
