@@ -1,0 +1,317 @@
+"""JSON API of the investigation workflow (mounted at ``/api/investigation/``).
+
+Investigator endpoints also enforce purpose binding (assigned investigators only); approvers see
+only the sources their authority covers; uploads are accepted only from the provider a request
+names. Every refusal answers with the reason and is in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.security import SessionAuth
+
+from epiaid.core.roles import Role, RoleAuth
+from epiaid.investigation import services
+from epiaid.investigation.models import DataRequest, Investigation
+
+router = Router()
+INVESTIGATOR = RoleAuth(Role.INVESTIGATOR)
+APPROVER = RoleAuth(Role.APPROVER)
+ADMIN = RoleAuth(Role.ADMIN)
+SIGNED_IN = SessionAuth(csrf=True)
+
+T = TypeVar("T")
+
+
+def _run(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except services.WorkflowError as exc:
+        raise HttpError(exc.status, str(exc)) from exc
+
+
+class InvestigationIn(Schema):
+    case_number: str
+    subject_pid: str
+    symptom_onset: dt.date
+    isolation_date: dt.date
+    title: str = ""
+    investigators: list[str] = []
+
+
+class RequestOut(Schema):
+    id: int
+    investigation: int
+    case_number: str
+    source: str
+    scope: str
+    provider: str
+    legal_purpose: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    status: str
+    decision_reason: str
+    rows_delivered: int
+
+
+class InvestigationOut(Schema):
+    id: int
+    case_number: str
+    title: str
+    symptom_onset: dt.date
+    isolation_date: dt.date
+    retention_until: dt.datetime
+    purged: bool
+    window_start: dt.datetime
+    window_end: dt.datetime
+    requests: list[RequestOut]
+
+
+class DataRequestIn(Schema):
+    source: str
+    provider: str
+    legal_purpose: str
+    scope: str = "subject"
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str
+
+
+class PublishIn(Schema):
+    indices: list[int]
+    names: dict[int, str] = {}
+
+
+def _req_out(r: DataRequest) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "investigation": r.investigation_id,
+        "case_number": r.investigation.case_number,
+        "source": r.source,
+        "scope": r.scope,
+        "provider": r.provider,
+        "legal_purpose": r.legal_purpose,
+        "window_start": r.window_start,
+        "window_end": r.window_end,
+        "status": r.status,
+        "decision_reason": r.decision_reason,
+        "rows_delivered": r.rows_delivered,
+    }
+
+
+def _inv_out(inv: Investigation) -> dict[str, Any]:
+    lo, hi = services.default_window(inv)
+    return {
+        "id": inv.pk,
+        "case_number": inv.case_number,
+        "title": inv.title,
+        "symptom_onset": inv.symptom_onset,
+        "isolation_date": inv.isolation_date,
+        "retention_until": inv.retention_until,
+        "purged": inv.purged_at is not None,
+        "window_start": lo,
+        "window_end": hi,
+        "requests": [_req_out(r) for r in inv.requests.select_related("investigation")],
+    }
+
+
+@router.get(
+    "/investigations", auth=INVESTIGATOR, response=list[InvestigationOut], summary="Investigations assigned to me"
+)
+def list_investigations(request: HttpRequest) -> list[dict[str, Any]]:
+    from epiaid.core.audit import record
+
+    items = services.investigations_of(request.user)
+    record(request, "list", "investigation.investigation", detail={"count": len(items)})
+    return [_inv_out(i) for i in items]
+
+
+@router.post(
+    "/investigations",
+    auth=INVESTIGATOR,
+    response={201: InvestigationOut},
+    summary="Open an investigation for a confirmed case",
+)
+def create_investigation(request: HttpRequest, payload: InvestigationIn) -> tuple[int, dict[str, Any]]:
+    users = get_user_model().objects.filter(username__in=payload.investigators)
+    missing = set(payload.investigators) - {u.get_username() for u in users}
+    if missing:
+        raise HttpError(400, f"unknown investigators: {', '.join(sorted(missing))}")
+    inv = _run(
+        lambda: services.open_investigation(
+            request.user,
+            case_number=payload.case_number,
+            subject_pid=payload.subject_pid,
+            symptom_onset=payload.symptom_onset,
+            isolation_date=payload.isolation_date,
+            title=payload.title,
+            investigators=list(users),
+            request=request,
+        )
+    )
+    return 201, _inv_out(inv)
+
+
+@router.get("/investigations/{inv_id}", auth=INVESTIGATOR, response=InvestigationOut)
+def get_investigation(request: HttpRequest, inv_id: int) -> dict[str, Any]:
+    from epiaid.core.audit import record
+
+    inv = _run(lambda: services.get_for_investigator(request.user, inv_id, request))
+    record(request, "view", "investigation.investigation", object_id=inv.pk)
+    return _inv_out(inv)
+
+
+@router.post(
+    "/investigations/{inv_id}/requests",
+    auth=INVESTIGATOR,
+    response={201: RequestOut},
+    summary="Request a source's data for a bounded window, stating the legal purpose",
+)
+def create_request(request: HttpRequest, inv_id: int, payload: DataRequestIn) -> tuple[int, dict[str, Any]]:
+    inv = _run(lambda: services.get_for_investigator(request.user, inv_id, request))
+    req = _run(
+        lambda: services.request_data(
+            request.user,
+            inv,
+            source=payload.source,
+            provider=payload.provider,
+            legal_purpose=payload.legal_purpose,
+            scope=payload.scope,
+            window_start=payload.window_start,
+            window_end=payload.window_end,
+            request=request,
+        )
+    )
+    return 201, _req_out(req)
+
+
+@router.get("/approvals", auth=APPROVER, response=list[RequestOut], summary="Requests awaiting my authority")
+def pending_approvals(request: HttpRequest) -> list[dict[str, Any]]:
+    from epiaid.core.audit import record
+
+    items = services.pending_for_approver(request.user)
+    record(request, "list", "investigation.request", detail={"pending": len(items)})
+    return [_req_out(r) for r in items]
+
+
+def _request_or_404(req_id: int) -> DataRequest:
+    req = DataRequest.objects.select_related("investigation").filter(pk=req_id).first()
+    if req is None:
+        raise HttpError(404, f"request {req_id} does not exist")
+    return req
+
+
+@router.post("/requests/{req_id}/decision", auth=APPROVER, response=RequestOut)
+def decide(request: HttpRequest, req_id: int, payload: DecisionIn) -> dict[str, Any]:
+    req = _request_or_404(req_id)
+    return _req_out(
+        _run(
+            lambda: services.decide(request.user, req, approve=payload.approve, reason=payload.reason, request=request)
+        )
+    )
+
+
+@router.get(
+    "/deliveries", auth=SIGNED_IN, response=list[RequestOut], summary="Approved requests addressed to my provider"
+)
+def my_deliveries(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_req_out(r) for r in services.provider_requests(request.user)]
+
+
+@router.post(
+    "/requests/{req_id}/upload",
+    auth=SIGNED_IN,
+    response={201: dict},
+    summary="Provider upload (pings_csv, card_csv, qr_csv or parquet)",
+)
+def upload(
+    request: HttpRequest,
+    req_id: int,
+    file: File[UploadedFile],
+    format: Form[str] = "pings_csv",
+    assume_tz: Form[str] = "",
+) -> tuple[int, dict[str, Any]]:
+    req = _request_or_404(req_id)
+    content = file.read()
+    delivery = _run(
+        lambda: services.deliver(
+            request.user, req, content=content, fmt=format, assume_tz=assume_tz or None, request=request
+        )
+    )
+    return 201, {"delivery": delivery.pk, "rows": delivery.rows, "summary": delivery.summary}
+
+
+def _inv(request: HttpRequest, inv_id: int) -> Investigation:
+    return _run(lambda: services.get_for_investigator(request.user, inv_id, request))
+
+
+@router.get("/investigations/{inv_id}/path", auth=INVESTIGATOR, summary="The case's ordered points with source tags")
+def path(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
+    inv = _inv(request, inv_id)
+    return _run(lambda: services.case_path(request.user, inv, request))
+
+
+@router.get("/investigations/{inv_id}/staypoints", auth=INVESTIGATOR, summary="Where the case stayed, with dwell times")
+def staypoints(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
+    inv = _inv(request, inv_id)
+    return _run(lambda: services.case_staypoints(request.user, inv, request))
+
+
+@router.get("/investigations/{inv_id}/contacts", auth=INVESTIGATOR, summary="Contacts with exposure minutes")
+def contacts(
+    request: HttpRequest, inv_id: int, radius_m: float = 10.0, min_minutes: float = 15.0
+) -> list[dict[str, Any]]:
+    inv = _inv(request, inv_id)
+    return _run(
+        lambda: services.case_contacts(request.user, inv, radius_m=radius_m, min_minutes=min_minutes, request=request)
+    )
+
+
+@router.get("/investigations/{inv_id}/contacts.csv", auth=INVESTIGATOR, summary="Export the contact list (CSV)")
+def contacts_export(
+    request: HttpRequest, inv_id: int, radius_m: float = 10.0, min_minutes: float = 15.0
+) -> HttpResponse:
+    inv = _inv(request, inv_id)
+    text = _run(lambda: services.contacts_csv(request.user, inv, request, radius_m=radius_m, min_minutes=min_minutes))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contacts-investigation-{inv.pk}.csv"'
+    return response
+
+
+@router.get("/investigations/{inv_id}/hotspots", auth=INVESTIGATOR, summary="Places where several people overlapped")
+def hotspots(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
+    inv = _inv(request, inv_id)
+    return _run(lambda: services.case_hotspots(request.user, inv, request))
+
+
+@router.post(
+    "/investigations/{inv_id}/publish", auth=INVESTIGATOR, summary="Publish selected visits to the situation map"
+)
+def publish(request: HttpRequest, inv_id: int, payload: PublishIn) -> dict[str, int]:
+    inv = _inv(request, inv_id)
+    return {
+        "published": _run(lambda: services.publish_visits(request.user, inv, payload.indices, payload.names, request))
+    }
+
+
+@router.post("/investigations/{inv_id}/enrol", auth=INVESTIGATOR, summary="Enrol contacts for monitoring (care-call)")
+def enrol(request: HttpRequest, inv_id: int) -> dict[str, Any]:
+    inv = _inv(request, inv_id)
+    return _run(lambda: services.enrol_contacts(request.user, inv, request))
+
+
+@router.post("/end-outbreak", auth=ADMIN, summary="Declare the outbreak over: delete every investigation's data")
+def end_outbreak(request: HttpRequest) -> dict[str, list[str]]:
+    return {"deleted": _run(lambda: services.end_outbreak(request.user, request))}

@@ -1,0 +1,120 @@
+"""Two engines behind one interface: DuckDB (embedded, default) and Spark (distributed, optional).
+
+Both register the same named tables (a ping store folder or an in-memory frame) and run the same
+SQL text from :mod:`.sql`. Spark is imported only when asked for (``pip install epiaid[spark]``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+
+class Backend(Protocol):
+    name: str
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None: ...
+
+    def register_store(self, name: str, root: Path | str) -> None: ...
+
+    def query(self, sql: str) -> pd.DataFrame: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDBBackend:
+    """Embedded DuckDB; ``threads`` bounds CPU use on shared machines."""
+
+    name = "duckdb"
+
+    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None:
+        self._frames[name] = frame
+        self.con.register(name, frame)
+
+    def register_store(self, name: str, root: Path | str) -> None:
+        pattern = str(Path(root) / "*" / "*.parquet").replace("'", "''")
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)"
+        )
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+_SPARK: Any = None
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """One local SparkSession per process (starting a JVM costs seconds; tests share it)."""
+    global _SPARK
+    if _SPARK is not None:
+        return _SPARK
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError("Spark support needs the optional extra: pip install 'epiaid[spark]'") from exc
+    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    _SPARK = (
+        SparkSession.builder.master(master)
+        .appName("epiaid-investigation")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+    _SPARK.sparkContext.setLogLevel("ERROR")
+    return _SPARK
+
+
+class SparkBackend:
+    """Spark SQL over the same tables; used for stores too large for one machine."""
+
+    name = "spark"
+
+    def __init__(self, master: str = "local[2]") -> None:
+        self.spark = spark_session(master)
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None:
+        data = frame.copy()
+        for col in data.columns:
+            if isinstance(data[col].dtype, pd.DatetimeTZDtype):
+                data[col] = data[col].dt.tz_convert("UTC").dt.tz_localize(None)
+        if data.empty:
+            raise ValueError(f"table {name} is empty; Spark cannot infer its schema")
+        self.spark.createDataFrame(data).createOrReplaceTempView(name)
+
+    def register_store(self, name: str, root: Path | str) -> None:
+        self.spark.read.option("basePath", str(root)).parquet(str(Path(root) / "date=*")).createOrReplaceTempView(name)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.spark.sql(sql).toPandas()
+
+    def close(self) -> None:
+        """The session is shared for the process; nothing to release per query."""
+
+
+def make_backend(name: str = "duckdb", **kwargs: Any) -> Backend:
+    if name == "duckdb":
+        return DuckDBBackend(**kwargs)
+    if name == "spark":
+        return SparkBackend(**kwargs)
+    raise ValueError(f"unknown engine {name!r}: use 'duckdb' or 'spark'")
