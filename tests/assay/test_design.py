@@ -72,3 +72,18 @@ def test_background_check_flags_an_oligo_whose_three_prime_end_is_in_the_host(de
     hits = background.screen({oligo.name: oligo.sequence, "other": "GGGGCCCCAAAATTTTGG"}, tmp_path / "host.fa")
     assert [(h.oligo, h.record, h.strand) for h in hits] == [(oligo.name, "chrHost", "-")]
     assert hits[0].position == 16000  # the reverse complement starts with the 3′ end's complement
+
+
+def test_a_very_variable_virus_still_gets_a_panel_with_a_relaxation_warning(tmp_path: Path) -> None:
+    import numpy as np
+
+    from epiaid.assay.engine import design, synthetic
+
+    paths = synthetic.write_dataset(tmp_path, n_genomes=2, bad_records=False)
+    reference = paths["reference"].read_text().splitlines()[1]
+    rng = np.random.default_rng(3)
+    genomes = [synthetic.mutate(rng, reference, 40) for _ in range(120)]
+    paths["genomes"].write_text("".join(f">v{i}\n{g}\n" for i, g in enumerate(genomes)))
+    result = design.design(design.DesignInput(paths["genomes"], paths["reference"], 2, None, paths["annotation"]))
+    assert len(result.panel) == 2
+    assert any(w.startswith("relaxed") for w in result.warnings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,8 @@ from epiaid.assay.engine import (
 DEFAULT_SARS2_TARGET_GENES = ("ORF1a", "ORF1b", "E", "M", "N")
 
 Progress = Callable[[str, float], None]
+#: Lowest-risk candidates per role and gene that go on to pairing (Tm already in range).
+PER_GENE_LIMIT = 1000
 
 
 @dataclass
@@ -117,6 +119,44 @@ def load_genomes(
     return result.names, result.matrix, qc.issues + result.issues, qc.n_read
 
 
+def amplicons_by_gene(
+    inp: DesignInput,
+    reference: np.ndarray,
+    risk: np.ndarray,
+    tail_variable: np.ndarray,
+    nb_matrix: np.ndarray,
+    target_genes: list[genes.Gene],
+    progress: Progress,
+) -> dict[str, list[panel.Amplicon]]:
+    """Screen candidates once, then the best few amplicons inside each allowed gene."""
+    tables: dict[str, pd.DataFrame] = {}
+    for role in ("forward", "reverse", "probe"):
+        tables[role] = candidates.screen(reference, risk, tail_variable, role, inp.oligo_rules, nb_matrix)
+    progress("conserved k-mers screened", 0.5)
+    per_gene: dict[str, list[panel.Amplicon]] = {}
+    exclusion_mask = (1 << len(nb_matrix)) - 1
+    rules = replace(inp.oligo_rules, per_role_limit=PER_GENE_LIMIT)
+    for gi, gene in enumerate(target_genes):
+        thermo_tables = {}
+        for role, table in tables.items():
+            inside = table[(table["start"] >= gene.start) & (table["start"] + table["length"] <= gene.end)]
+            thermo_tables[role] = candidates.add_thermodynamics(inside, reference, role, rules)
+        per_gene[gene.name] = panel.amplicons_for_gene(
+            gene.name,
+            thermo_tables["forward"],
+            thermo_tables["reverse"],
+            thermo_tables["probe"],
+            inp.panel_rules,
+            exclusion_mask,
+            inp.oligo_rules,
+        )
+        progress(
+            f"gene {gene.name}: {len(per_gene[gene.name])} amplicons",
+            0.5 + 0.3 * (gi + 1) / len(target_genes),
+        )
+    return per_gene
+
+
 def risk_map(var: variability.Variability, learned: prior.MutationPrior, weight: float) -> np.ndarray:
     """Per-position risk: observed change dominates (any variation ≥ 1), the learned prior ranks the rest."""
     return var.alt_fraction * 5.0 + var.variable * 1.0 + weight * learned.probability + 0.5 * var.density
@@ -156,37 +196,21 @@ def design(inp: DesignInput, progress: Progress = _noop) -> DesignResult:
     if allowed is None and ref_record.name.startswith(genes.SARS_COV_2_PREFIXES) and inp.annotation is None:
         allowed = DEFAULT_SARS2_TARGET_GENES
     target_genes = [g for g in gene_list if allowed is None or g.name in allowed]
-    tables: dict[str, pd.DataFrame] = {}
-    for role in ("forward", "reverse", "probe"):
-        tables[role] = candidates.screen(reference, risk, var.variable, role, inp.oligo_rules, nb_matrix)
-    progress("conserved k-mers screened", 0.5)
-    per_gene: dict[str, list[panel.Amplicon]] = {}
-    exclusion_mask = (1 << len(nb_matrix)) - 1
-    per_gene_limit = 1000
-    for gi, gene in enumerate(target_genes):
-        rules = candidates.OligoRules(**{**inp.oligo_rules.__dict__, "per_role_limit": per_gene_limit})
-        thermo_tables = {}
-        for role, table in tables.items():
-            inside = table[(table["start"] >= gene.start) & (table["start"] + table["length"] <= gene.end)]
-            thermo_tables[role] = candidates.add_thermodynamics(inside, reference, role, rules)
-        per_gene[gene.name] = panel.amplicons_for_gene(
-            gene.name,
-            thermo_tables["forward"],
-            thermo_tables["reverse"],
-            thermo_tables["probe"],
-            inp.panel_rules,
-            exclusion_mask,
-            inp.oligo_rules,
-        )
-        progress(
-            f"gene {gene.name}: {len(per_gene[gene.name])} amplicons",
-            0.5 + 0.3 * (gi + 1) / len(target_genes),
-        )
+    per_gene = amplicons_by_gene(inp, reference, risk, var.variable, nb_matrix, target_genes, progress)
     timings["candidates_amplicons"] = time.perf_counter() - t
 
     t = time.perf_counter()
     warnings: list[str] = []
     chosen = panel.assemble_panel(per_gene, inp.targets, inp.panel_rules)
+    if len(chosen) < inp.targets:
+        # Too variable for the strict rule (no observed change under any primer's 3′ end): retry letting
+        # rare variants (< 1 % of genomes) sit there, and say so.
+        common = (var.alt_fraction > 0.01) & (var.alt_count >= 2)
+        relaxed = amplicons_by_gene(inp, reference, risk, common, nb_matrix, target_genes, progress)
+        retry = panel.assemble_panel(relaxed, inp.targets, inp.panel_rules)
+        if len(retry) > len(chosen):
+            chosen = retry
+            warnings.append("relaxed: primers' 3′ ends may cover variants seen once or in < 1 % of the genomes")
     if len(chosen) < inp.targets:
         warnings.append(f"only {len(chosen)} compatible targets in distinct genes (asked for {inp.targets})")
     for amp in chosen:

@@ -47,7 +47,7 @@ def binding_sites(sequence: str, genome: np.ndarray, primer: bool) -> list[tuple
         tail = np.zeros(width, dtype=bool)
         tail_positions = range(n - THREE_PRIME_EXACT, n) if strand == "+" else range(THREE_PRIME_EXACT)
         for j in range(n):
-            miss = ~mask[j][genome[j:j + width]]
+            miss = ~mask[j][genome[j : j + width]]
             total += miss
             if primer and j in tail_positions:
                 tail |= miss
