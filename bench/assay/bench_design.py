@@ -4,8 +4,10 @@ Peers and limits compared in this one run:
 - the issue's goal: ≤ 300 s on 2 cores for 500 genomes;
 - varVAMP's qPCR mode: 494 s on 420 lineages (published figure quoted by the issue; varVAMP is not
   installed here, so it is quoted, not re-run);
-- primer3's own ``design_primers`` with a probe, on ONE 1,000-nt window, timed here: the approach the
-  issue warns against running per window; our candidate screen covers the whole genome.
+- primer3's own ``design_primers`` with a probe, on ONE 1,000-nt window, timed here and extrapolated
+  to all 30 windows of the genome: the loop the issue warns against. Here (qPCR settings, 1 kb) one
+  window takes well under a second, not the ~90 s the issue quotes, so the printed ratio is the
+  honest one; what the screen adds is conservation/risk/exclusivity awareness for every window.
 
 Usage: OMP_NUM_THREADS=1 .venv/bin/python bench/assay/bench_design.py [--shared ../shared/data] [--genomes 500]
 """
@@ -130,7 +132,8 @@ def main() -> None:
         "ratio_to_varvamp_published": round(wall / VARVAMP_S, 3),
         "primer3_design_primers_one_1kb_window_s": round(p3, 2),
         "our_screen_whole_genome_all_roles_s": round(screen, 2),
-        "ratio_screen_genome_to_primer3_window": round(screen / p3, 3) if p3 else None,
+        "primer3_design_primers_all_1kb_windows_extrapolated_s": round(p3 * len(reference) / 1000, 1),
+        "ratio_screen_to_primer3_all_windows": round(screen / (p3 * len(reference) / 1000), 3) if p3 else None,
     }
     print(json.dumps(result, indent=2))
 
