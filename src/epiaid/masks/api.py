@@ -23,7 +23,7 @@ from epiaid.core.roles import Role, RoleAuth
 from epiaid.masks import services
 from epiaid.masks.engine import rationing
 from epiaid.masks.engine.readmodel import QueryError, dumps
-from epiaid.masks.engine.stock import RemainStat
+from epiaid.masks.engine.stock import RemainStat, remain_stat
 from epiaid.masks.models import SellerToken
 
 router = Router()
@@ -75,8 +75,6 @@ class StockOut(Schema):
 
 
 def _stock_out(stock: Any) -> StockOut:
-    from epiaid.masks.engine.stock import remain_stat
-
     return StockOut(
         code=stock.outlet_id,
         remain=stock.remain,

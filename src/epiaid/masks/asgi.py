@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
@@ -69,9 +68,7 @@ class ReadPath:
         model = services.READ_MODEL
         if not model.loaded:
             await asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, True)
-        elif time.monotonic() - services._last_check >= services.REFRESH_INTERVAL_S and (
-            self.refreshing is None or self.refreshing.done()
-        ):
+        elif services.refresh_due() and (self.refreshing is None or self.refreshing.done()):
             self.refreshing = asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, False)
         return model.snapshot
 

@@ -63,7 +63,7 @@ def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
     now = timezone.now()
     chosen = [c for c in codes if rng.random() < 0.85]
     with transaction.atomic():
-        version = services._bump(now)
+        version = services.bump_version(now)
         Stock.objects.filter(outlet_id__in=chosen).delete()
         Stock.objects.bulk_create(
             [

@@ -104,7 +104,7 @@ def buyer_hash(buyer_id: str) -> str:
 # -- the global change counter ---------------------------------------------------------------------
 
 
-def _bump(now: datetime) -> int:
+def bump_version(now: datetime) -> int:
     """Increment the change counter (first statement of every write transaction; see module doc)."""
     if not MaskDataVersion.objects.filter(pk=1).update(version=F("version") + 1, updated_at=now):
         MaskDataVersion.objects.bulk_create([MaskDataVersion(pk=1, version=0)], ignore_conflicts=True)
@@ -164,7 +164,7 @@ def import_outlets(parsed: ParseResult, *, batch_size: int = 2000) -> ImportRepo
             report.unchanged += 1
     if to_create or to_update:
         with transaction.atomic():
-            version = _bump(timezone.now())
+            version = bump_version(timezone.now())
             for outlet in (*to_create, *to_update):
                 outlet.version = version
             Outlet.objects.bulk_create(to_create, batch_size=batch_size)
@@ -234,7 +234,7 @@ def _change_stock(
     """Apply one change in one transaction, with its history row (nothing lost or double counted)."""
     now = now or timezone.now()
     with transaction.atomic():
-        version = _bump(now)
+        version = bump_version(now)
         outlet = get_outlet(code)
         stock, _ = Stock.objects.select_for_update().get_or_create(
             outlet=outlet, defaults={"remain": 0, "created_at": now, "version": version}
@@ -351,7 +351,7 @@ def purchase(
     week = rationing.week_start(day)
     weekday = day.weekday() < 5
     with transaction.atomic():
-        version = _bump(now)
+        version = bump_version(now)
         outlet = get_outlet(code)
         PurchaseWeek.objects.bulk_create([PurchaseWeek(buyer_hash=key, week=week)], ignore_conflicts=True)
         ledger = PurchaseWeek.objects.select_for_update().get(buyer_hash=key, week=week)
@@ -526,6 +526,11 @@ def refresh_after_commit() -> None:
     except Exception:
         _last_check = 0.0
         logger.warning("masks read model refresh failed; the next read retries", exc_info=True)
+
+
+def refresh_due() -> bool:
+    """Whether the once-a-second check for other processes' changes is due."""
+    return not READ_MODEL.loaded or time.monotonic() - _last_check >= REFRESH_INTERVAL_S
 
 
 def fresh_snapshot() -> Snapshot:
