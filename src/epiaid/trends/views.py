@@ -39,17 +39,20 @@ def _selected(request: HttpRequest) -> TrendSeries | None:
     return qs.filter(kind=TrendSeries.Kind.SEARCH).order_by("-name").first() or qs.first()
 
 
+def _default_since(series: TrendSeries | None) -> date | None:
+    """Start the view a month before the first stored event, so the chart opens on the epidemic."""
+    first = Event.objects.order_by("day").first()
+    if series is None or first is None:
+        return None
+    month_before = date(first.day.year - (first.day.month == 1), (first.day.month - 2) % 12 + 1, 1)
+    return month_before if month_before > series.start else None
+
+
 @require_GET
 @role_required(*TRENDS_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
     series = _selected(request)
-    since = _day(request.GET.get("since"))
-    if since is None and series is not None and Event.objects.exists():
-        first_event = Event.objects.order_by("day").first()
-        since = date(first_event.day.year, first_event.day.month, 1) if first_event else None
-        since = since if since and since.isoformat() > series.start.isoformat() else None
-        if since is not None:
-            since = date(since.year - (since.month == 1), 12 if since.month == 1 else since.month - 1, 1)
+    since = _day(request.GET.get("since")) or _default_since(series)
     analysis = services.analyse(series, since=since) if series is not None else None
     term = (request.GET.get("term") or "").strip()[:100] or "코로나19"
     at = _day(request.GET.get("at"))
