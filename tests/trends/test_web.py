@@ -157,7 +157,7 @@ def test_exports_download_for_staff_and_are_refused_to_others(
     assert "attachment" in response["Content-Disposition"]
     assert client_as(Role.REVIEWER).get(path).status_code == 403
     if kind == "text/html":
-        html = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+        html = response.content.decode()
         assert "cdn" not in html.lower().split("plotly.js")[0][:2000] and "<script" in html
 
 

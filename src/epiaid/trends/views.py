@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -121,7 +120,9 @@ def _report(request: HttpRequest, fmt: str) -> HttpResponse:
             report.changepoint_rows(result).to_csv(path, index=False)
         data = path.read_bytes()
     name = "changepoints.csv" if fmt == "csv" else f"report.{fmt}"
-    return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"epiaid-trends-{name}", content_type=kind)
+    response = HttpResponse(data, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="epiaid-trends-{name}"'
+    return response
 
 
 @require_GET

@@ -130,7 +130,7 @@ def _pelt_l2(y: np.ndarray, pen: float, min_size: int) -> np.ndarray:  # pragma:
     out = []
     t = n
     while t > 0:
-        s = last[t]
+        s = int(last[t])
         if s > 0:
             out.append(s)
         t = s

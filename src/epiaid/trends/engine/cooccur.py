@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ def log_likelihood(k11: int, k12: int, k21: int, k22: int) -> float:
 
 def related_words(
     docs: Sequence[Sequence[str]],
-    target: str | Sequence[str],
+    target: str | Iterable[str],
     top: int = 20,
     min_together: int = 2,
     sort_by: str = "llr",
@@ -81,14 +81,14 @@ def related_words(
 def compare_periods(
     before: Sequence[Sequence[str]],
     after: Sequence[Sequence[str]],
-    target: str | Sequence[str],
+    target: str | Iterable[str],
     top: int = 15,
 ) -> dict[str, list[dict[str, Any]]]:
     """Related words that appear, grow, fade or vanish across a change point."""
     b = {r.word: r for r in related_words(before, target, top=200)}
     a = {r.word: r for r in related_words(after, target, top=200)}
     nb, na = max(len(before), 1), max(len(after), 1)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for word in set(a) | set(b):
         sa = a[word].together / na if word in a else 0.0
         sb = b[word].together / nb if word in b else 0.0

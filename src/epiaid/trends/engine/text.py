@@ -216,7 +216,7 @@ class Tokeniser:
             scored.append((entropy * np.log(count), stem, count, entropy))
         scored.sort(reverse=True)
         known = set(self.user_words)
-        out = []
+        out: list[dict[str, Any]] = []
         for score, stem, count, entropy in scored:
             if stem in known or any(stem != o["word"] and stem in o["word"] for o in out):
                 continue
