@@ -110,9 +110,10 @@ def evaluate(cxr_dir: Path, out: Path) -> dict[str, Any]:
     cvr["covid_vs_other_pneumonia"] = pair(y_cov[ab], cv[ab, 1], prior_c[ab], groups[ab])
     for s in np.unique(src):
         m = src == s
+        same_source = np.full(m.sum(), 0.5)  # within one source the source carries no information
         cvr[f"within_{s}"] = {
-            "pneumonia_vs_normal": pair(y_pneu[m], cv[m, 0], prior_p[m], groups[m]),
-            "covid_vs_other": pair(y_cov[m], cv[m, 1], prior_c[m], groups[m]),
+            "pneumonia_vs_normal": pair(y_pneu[m], cv[m, 0], same_source, groups[m]),
+            "covid_vs_other": pair(y_cov[m], cv[m, 1], same_source, groups[m]),
         }
     # Severity against the radiologist (Cohen et al.) means, out of fold.
     rated = frame["cohen_geographic_mean_0_8"].notna().to_numpy()
@@ -191,6 +192,52 @@ def operating_point(y: np.ndarray, p: np.ndarray, sensitivity: float = 0.95) -> 
             "oof_sensitivity": float(flag[y == 1].mean()), "oof_specificity": float((~flag[y == 0]).mean())}
 
 
+def _fmt(v: Any) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def summary_markdown(res: dict[str, Any]) -> str:
+    """The model card's metrics table: every AUC next to its source-shortcut AUC."""
+    lines = ["| evaluation | task | AUC (95% CI, patient bootstrap) | source-shortcut AUC | n (pos) |",
+             "|---|---|---|---|---|"]
+
+    def row(name: str, task: str, d: dict[str, Any]) -> None:
+        ci = d.get("auc_ci95")
+        ci_txt = f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else ""
+        lines.append(f"| {name} | {task} | {_fmt(d['auc'])}{ci_txt} | {_fmt(d['source_shortcut_auc'])} | "
+                     f"{d['n']} ({d['n_pos']}) |")
+
+    cv = res["grouped_cv"]
+    row("5-fold patient-grouped CV, pooled", "pneumonia vs normal", cv["pneumonia_vs_normal"])
+    row("5-fold patient-grouped CV, pooled", "COVID vs all other", cv["covid_vs_other_all"])
+    row("5-fold patient-grouped CV, pooled", "COVID vs other pneumonia", cv["covid_vs_other_pneumonia"])
+    for key, val in cv.items():
+        if key.startswith("within_"):
+            row(f"CV, within source {key[7:]}", "pneumonia vs normal", val["pneumonia_vs_normal"])
+            row(f"CV, within source {key[7:]}", "COVID vs other", val["covid_vs_other"])
+    for src, val in res["leave_one_source_out"].items():
+        if isinstance(val, dict):
+            row(f"leave-one-source-out: test on {src}", "pneumonia vs normal", val["pneumonia_vs_normal"])
+            row(f"leave-one-source-out: test on {src}", "COVID vs other", val["covid_vs_other"])
+    sev = cv["severity"]
+    lines += ["", f"Severity vs Cohen et al. radiologist means (out of fold, n = {sev['n_rated']}):", "",
+              "| score | Pearson r | MAE |", "|---|---|---|"]
+    for k in ("extent", "opacity"):
+        lines.append(f"| {k} | {sev[k]['pearson_r']:.3f} | {sev[k]['mae']:.2f} |")
+    shortcut = res["image_statistics_shortcut_auc"]
+    lines += ["", "Image-statistics shortcut (logistic regression on grey-level histogram, border brightness and "
+              f"original size; same folds): pneumonia {_fmt(shortcut['pneumonia_vs_normal'])}, "
+              f"COVID {_fmt(shortcut['covid_vs_other'])}.", ""]
+    for name in ("pneumonia", "covid"):
+        c = res[f"calibration_{name}"]
+        lines.append(f"Calibration ({name}): ECE raw {c['ece_raw']:.3f}, after cross-fitted Platt scaling "
+                     f"{c['ece_platt_crossfitted']:.3f}.")
+    op = res["operating_point"]
+    lines.append(f"Operating point: p_pneumonia ≥ {op['p_pneumonia_threshold']:.3f} (out-of-fold sensitivity "
+                 f"{op['oof_sensitivity']:.3f}, specificity {op['oof_specificity']:.3f}).")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, required=True)
@@ -204,7 +251,8 @@ def main(argv: list[str] | None = None) -> None:
     res["operating_point"] = operating_point(y_pneu, p_pneu)
     reliability_png({"pneumonia": (y_pneu, p_pneu), "COVID pattern": (y_cov, p_cov)}, args.out / "reliability.png")
     (args.out / "evaluation.json").write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
+    (args.out / "summary.md").write_text(summary_markdown(res))
+    print(summary_markdown(res))
 
 
 if __name__ == "__main__":

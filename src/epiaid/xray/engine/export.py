@@ -43,16 +43,17 @@ def onnx_bytes(net: XrayNet, size: int = INPUT_SIZE) -> bytes:
 def ood_statistics(net: XrayNet, images: np.ndarray) -> dict[str, Any]:
     """Per-feature mean/std of pooled features on the training images and a generous threshold.
 
-    The score is the mean squared z-score; the threshold is twice the 99.5th percentile on the
-    training images, so almost any real frontal radiograph passes and photographs, documents and
-    other body parts (far from every training image) do not.
+    The score is the mean squared z-score; the threshold is three times the 99.5th percentile on the
+    training images (at least 1.5× the farthest training image), so real frontal radiographs from new
+    sites pass while noise, photographs and documents (far from every training image) do not.
     """
     with torch.no_grad():
         x = standardise(torch.from_numpy(images)[:, None])
         pooled = torch.cat([ExportWrapper(net)(x[i : i + 64])[2] for i in range(0, len(x), 64)]).numpy()
     mean, std = pooled.mean(0), pooled.std(0) + 1e-3
     score = np.mean(((pooled - mean) / std) ** 2, axis=1)
-    return {"mean": mean.tolist(), "std": std.tolist(), "threshold": float(2 * np.percentile(score, 99.5)),
+    threshold = max(3 * float(np.percentile(score, 99.5)), 1.5 * float(score.max()))
+    return {"mean": mean.tolist(), "std": std.tolist(), "threshold": threshold,
             "train_score_p50": float(np.median(score)), "train_score_max": float(score.max())}
 
 
@@ -86,6 +87,10 @@ def export(data: Path, out: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, 
         "ood": ood_statistics(net, dev.images),
     }
     (weights_dir / f"{MODEL_NAME}.json").write_text(json.dumps(meta, indent=1))
+    if not meta["provisional"]:  # the evidence travels with the weights
+        (weights_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+        if (out / "reliability.png").exists():
+            (weights_dir / "reliability.png").write_bytes((out / "reliability.png").read_bytes())
     # ONNX Runtime must reproduce PyTorch on real images.
     import onnxruntime as ort
 
