@@ -38,7 +38,7 @@ echo "== loading the real outlet list into a temporary SQLite database"
 echo "== starting epiaid ($SERVER, $WORKERS worker(s)) on 127.0.0.1:$OUR_PORT"
 if [ "$SERVER" = granian ] && [ -x .venv/bin/granian ]; then
   # RSGI front door: hot paths without ASGI messages, everything else through the ASGI app (Django).
-  .venv/bin/granian --interface rsgi --host 127.0.0.1 --port "$OUR_PORT" --workers "$WORKERS" \
+  .venv/bin/granian --interface rsgi --http 1 --host 127.0.0.1 --port "$OUR_PORT" --workers "$WORKERS" \
     --runtime-threads 1 --no-ws --log-level error epiaid.masks.rsgi:application > "$TMP/server.log" 2>&1 &
 else
   SERVER=uvicorn

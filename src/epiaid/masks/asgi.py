@@ -48,13 +48,14 @@ def _refresh_in_thread(full: bool = False) -> None:
 class Answer:
     """One finished answer: status, headers (bytes for ASGI, str for RSGI) and body."""
 
-    __slots__ = ("body", "etag", "head", "head_str", "snapshot", "status")
+    __slots__ = ("body", "etag", "etag_str", "head", "head_str", "snapshot", "status")
 
     def __init__(self, snapshot: Snapshot, status: int, head: Head, body: bytes) -> None:
         self.snapshot, self.status, self.body = snapshot, status, body
         self.head = [*head, (b"content-length", b"%d" % len(body))]
         self.head_str = [(k.decode(), v.decode("latin-1")) for k, v in head]
         self.etag = dict(head)[b"etag"]
+        self.etag_str = self.etag.decode()
 
 
 class ReadPath:
@@ -62,7 +63,7 @@ class ReadPath:
 
     def __init__(self) -> None:
         self.refreshing: asyncio.Future[None] | None = None
-        self.answers: dict[tuple[str, bytes], Answer] = {}  # a repeated query costs one dict lookup
+        self.answers: dict[tuple[str, bytes | str], Answer] = {}  # a repeated query costs one dict lookup
 
     async def snapshot(self) -> Snapshot:
         model = services.READ_MODEL
@@ -72,16 +73,20 @@ class ReadPath:
             self.refreshing = asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, False)
         return model.snapshot
 
-    async def lookup(self, endpoint: str, query_string: bytes) -> Answer:
+    async def lookup(self, endpoint: str, query_string: bytes | str) -> Answer:
         snap = await self.snapshot()
-        key = (endpoint, query_string)
-        hit = self.answers.get(key)
+        hit = self.answers.get((endpoint, query_string))
         if hit is None or hit.snapshot is not snap:
-            query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-            status, body = answer(snap, endpoint, query)
-            if len(self.answers) >= _ANSWER_CACHE:
-                self.answers.clear()
-            hit = self.answers[key] = Answer(snap, status, headers(snap.version), body)
+            hit = self.build(endpoint, query_string, snap)
+        return hit
+
+    def build(self, endpoint: str, query_string: bytes | str, snap: Snapshot) -> Answer:
+        """Answer a query on ``snap`` and remember it until the snapshot changes."""
+        text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
+        status, body = answer(snap, endpoint, dict(parse_qsl(text, keep_blank_values=True)))
+        if len(self.answers) >= _ANSWER_CACHE:
+            self.answers.clear()
+        hit = self.answers[(endpoint, query_string)] = Answer(snap, status, headers(snap.version), body)
         return hit
 
 
