@@ -147,7 +147,7 @@ def pelt_mean(z: np.ndarray, pen: float, min_size: int = 2) -> list[int]:
     return [int(i) for i in _pelt_l2(np.ascontiguousarray(z, dtype=np.float64), float(pen), int(min_size))]
 
 
-def bocpd_runlength(z: np.ndarray, hazard: float = 1 / 250, prior_var: float = 25.0, max_run: int = 400) -> np.ndarray:
+def bocpd_runlength(z: np.ndarray, hazard: float = 1 / 250, prior_var: float = 25.0, max_run: int = 300) -> np.ndarray:
     """Online Bayesian change-point detection (Adams & MacKay 2007): the MAP run length per step.
 
     Observations are unit-variance Gaussians (the series is standardised first) with an unknown
@@ -178,6 +178,8 @@ def _bocpd_map(z: np.ndarray, hazard: float, prior_var: float, max_run: int) -> 
             nvar[i] = 0.0
         cp = 0.0
         for i in range(size):
+            if r[i] < 1e-9:  # negligible run lengths cost an exp() each and change nothing
+                continue
             if var[i] < 1e-9 or not np.isfinite(var[i]):
                 var[i] = 1e-9
             s2 = var[i] + 1.0
@@ -332,7 +334,7 @@ def _piecewise_fit(z: np.ndarray, cps: list[int]) -> np.ndarray:
     return fit
 
 
-def long_run_scale(z: np.ndarray, pen: float, min_size: int) -> float:
+def long_run_scale(z: np.ndarray, pen: float, min_size: int, first_fit: list[int] | None = None) -> float:
     """How much more the series wanders than its step-to-step noise suggests (>= 1).
 
     Difference-based scales underestimate the noise of autocorrelated series (AR processes, seasonal
@@ -342,7 +344,8 @@ def long_run_scale(z: np.ndarray, pen: float, min_size: int) -> float:
     """
     if len(z) < 4 * min_size:
         return 1.0
-    resid = z - _piecewise_fit(z, pelt_mean(z, pen, min_size))
+    cps = pelt_mean(z, pen, min_size) if first_fit is None else first_fit
+    resid = z - _piecewise_fit(z, cps)
     spread = _robust_spread(resid) or float(np.std(resid))
     r0, r1 = resid[:-1] - resid[:-1].mean(), resid[1:] - resid[1:].mean()
     denom = math.sqrt(float((r0 * r0).sum() * (r1 * r1).sum())) or 1.0
@@ -450,12 +453,12 @@ def detect(
     values: Sequence[Any] | np.ndarray, settings: Settings = DEFAULT, dates: Sequence[str] | None = None
 ) -> list[ChangePoint]:
     """Consensus change points of one series with labels; missing values are interpolated over."""
-    prepared = prepare(values, settings)
+    prepared = _prepare(values, settings)
     if prepared is None:
         return []
-    z, pen = prepared
+    z, pen, pelt_fit = prepared
     n = len(z)
-    found = _run(z, pen, settings, settings.methods)
+    found = _run(z, pen, settings, settings.methods, pelt_fit)
     clusters = [(i, ms) for i, ms in _cluster(found, settings.tolerance) if len(ms) >= settings.min_votes]
     # Prefer the exact optimum's location when PELT voted for a cluster.
     chosen: list[tuple[int, list[str]]] = []
@@ -507,6 +510,14 @@ def detect_indices(values: Sequence[Any] | np.ndarray, settings: Settings = DEFA
 
 def prepare(values: Sequence[Any] | np.ndarray, settings: Settings = DEFAULT) -> tuple[np.ndarray, float] | None:
     """Gap-filled, stabilised, robustly standardised series and its penalty (None: too short or flat)."""
+    prepared = _prepare(values, settings)
+    return None if prepared is None else prepared[:2]
+
+
+def _prepare(
+    values: Sequence[Any] | np.ndarray, settings: Settings
+) -> tuple[np.ndarray, float, list[int] | None] | None:
+    """As :func:`prepare`, plus PELT's answer when the long-run rescaling left the series unchanged."""
     raw = as_array(values)
     if len(raw) < MIN_LENGTH or np.isfinite(raw).sum() < MIN_LENGTH:
         return None
@@ -517,17 +528,24 @@ def prepare(values: Sequence[Any] | np.ndarray, settings: Settings = DEFAULT) ->
         y = variance_stabilise(y)
     z = _standardise(y)
     pen = penalty_for(len(z), settings)
+    first: list[int] | None = None
     if settings.long_run:
-        z = z / long_run_scale(z, pen, settings.min_size)
-    return z, pen
+        first = pelt_mean(z, pen, settings.min_size)
+        scale = long_run_scale(z, pen, settings.min_size, first_fit=first)
+        if scale > 1.0:
+            z, first = z / scale, None
+    return z, pen, first
 
 
-def _run(z: np.ndarray, pen: float, settings: Settings, methods: Sequence[str]) -> dict[str, list[int]]:
+def _run(
+    z: np.ndarray, pen: float, settings: Settings, methods: Sequence[str], pelt_fit: list[int] | None = None
+) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for name in methods:
         if name not in DETECTORS:
             raise ValueError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
-        found[name] = _prune_by_effect(z, DETECTORS[name](z, pen, settings.min_size), settings.min_effect)
+        raw = pelt_fit if (name == "pelt" and pelt_fit is not None) else DETECTORS[name](z, pen, settings.min_size)
+        found[name] = _prune_by_effect(z, list(raw), settings.min_effect)
     return found
 
 
@@ -543,11 +561,11 @@ def run_all(
     By default ruptures' Binseg and Window join for series up to ``RUPTURES_MAX_LENGTH`` points; its
     PELT is left out because it finds exactly what our compiled PELT finds (a test checks this).
     """
-    prepared = prepare(values, settings)
+    prepared = _prepare(values, settings)
     if methods is None:
         methods = ["pelt", "bocpd"]
         if prepared is not None and len(prepared[0]) <= RUPTURES_MAX_LENGTH:
             methods += ["binseg", "window"]
     if prepared is None:
         return {m: [] for m in methods}
-    return _run(*prepared, settings, methods)
+    return _run(prepared[0], prepared[1], settings, methods, prepared[2])
