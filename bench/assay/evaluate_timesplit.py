@@ -5,6 +5,8 @@ Splits (all from ../shared/data/assay; the held-back 2022+ lineages are not used
      representatives designated before June 2021 (reference-anchored MSA).
   B  design on genomes collected before 2020-03-01 → score on genomes collected March–May 2020 and on
      the pre-2021 lineages.
+  C  design on the pre-2021 lineages except the variants of concern (Alpha, Beta, Gamma, Delta/Kappa)
+     → score on those 11 VOC lineages.
 Rule (the issue's): at risk when any primer mismatches in its last 5 bases at the 3′ end, or any oligo
 has ≥ 2 mismatches. Also scores the published reference assays on the same sets, and the learned
 prior's AUC for positions that first varied later.
@@ -95,6 +97,22 @@ def main() -> None:
         no_prior = design.design(design.DesignInput(train, ref_path, 3, neighbours, prior_weight=0.0))
         out["B_without_prior_panel_on_pre2021_lineages"] = score(no_prior, lineages)
         out["B_reference_assays_at_risk_on_mar_may_2020"] = reference_assays(assays, codes, later.matrix, later.names)
+    # C: hold out the variants of concern (Alpha, Beta, Gamma, Delta/Kappa) as "what came next"
+    import re
+
+    voc = re.compile(r"^(B\.1\.1\.7|Q\.\d+|B\.1\.351(\.\d+)*|P\.1(\.\d+)*|B\.1\.617(\.\d+)*|AY\.\d+)$")
+    is_voc = np.array([bool(voc.match(name.split()[0])) for name in lineage_names])
+    with tempfile.TemporaryDirectory() as tmp:
+        train = Path(tmp) / "non_voc.fasta"
+        train.write_text("".join(f">{r.name}\n{r.seq}\n" for r, v in zip(msa_records, is_voc, strict=True) if not v))
+        res_c = design.design(design.DesignInput(train, ref_path, 3, neighbours))
+    out["C_train_non_voc_lineages"] = int((~is_voc).sum())
+    out["C_test_voc_lineages"] = [n for n, v in zip(lineage_names, is_voc, strict=True) if v]
+    out["C_panel"] = [{"target": a.target, "oligos": [o.sequence for o in a.oligos]} for a in res_c.panel]
+    out["C_panel_on_voc_lineages"] = score(res_c, lineages[is_voc])
+    out["C_reference_assays_at_risk_on_voc_lineages"] = reference_assays(
+        assays, codes, lineages[is_voc], [n for n, v in zip(lineage_names, is_voc, strict=True) if v]
+    )
     text = json.dumps(out, indent=2, ensure_ascii=False)
     print(text)
     if args.out:
