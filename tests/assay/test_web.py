@@ -136,3 +136,12 @@ def test_job_page_and_job_api_follow_the_same_roles(client_as: Any, role: Role, 
     else:
         assert page.status_code == 403 and api.status_code == 403
         assert AuditEvent.objects.filter(action="denied").exists()
+
+
+def test_a_genomes_file_that_is_not_fasta_fails_the_job_with_a_clear_reason(
+    client_as: Any, synthetic_set: dict[str, Path], inline_jobs: Path
+) -> None:
+    uploads = _uploads(synthetic_set)
+    uploads["genomes"] = SimpleUploadedFile("notes.txt", "연구 메모: 서열 없음\n".encode())
+    job = client_as(Role.REVIEWER).post("/api/assay/jobs", uploads).json()
+    assert job["status"] == "failed" and "not FASTA" in job["error"]
