@@ -167,3 +167,14 @@ def test_outlet_import_is_idempotent_and_reports_counts(outlets: Any) -> None:
     again = services.import_outlets(parsed())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 9)
     assert len(again.without_coordinates) == 1
+
+
+@pytest.mark.django_db
+def test_stock_arrival_in_the_future_is_refused(client_as: Any, outlets: Any) -> None:
+    response = post(
+        client_as(Role.HEALTH_STAFF),
+        "/outlets/11000001/arrivals",
+        {"quantity": 10, "stock_at": "2999-01-01T09:00:00+09:00"},
+    )
+    assert response.status_code == 400 and "in the future" in response.json()["detail"]
+    assert not StockEvent.objects.exists()

@@ -57,7 +57,7 @@ def synthetic_outlets(n_per_district: int = 40, seed: int = 2020) -> ParseResult
 def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
     """Counts spread over every bucket (and a few halted outlets), written in one transaction."""
     from epiaid.masks import services
-    from epiaid.masks.models import Stock
+    from epiaid.masks.models import Stock, StockEvent
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -65,17 +65,32 @@ def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
     with transaction.atomic():
         version = services.bump_version(now)
         Stock.objects.filter(outlet_id__in=chosen).delete()
-        Stock.objects.bulk_create(
+        stocks = [
+            Stock(
+                outlet_id=c,
+                remain=rng.choice([0, 1, 5, 20, 45, 80, 150, 300]),
+                halted=rng.random() < 0.03,
+                stock_at=now - timedelta(hours=rng.randint(1, 9)),
+                created_at=now,
+                version=version,
+            )
+            for c in chosen
+        ]
+        Stock.objects.bulk_create(stocks, batch_size=2000)
+        StockEvent.objects.bulk_create(  # demo stock is history too
             [
-                Stock(
-                    outlet_id=c,
-                    remain=rng.choice([0, 1, 5, 20, 45, 80, 150, 300]),
-                    halted=rng.random() < 0.03,
-                    stock_at=now - timedelta(hours=rng.randint(1, 9)),
-                    created_at=now,
+                StockEvent(
+                    outlet_id=s.outlet_id,
+                    kind="set",
+                    quantity=0,
+                    remain_before=0,
+                    remain_after=s.remain,
+                    at=now,
+                    stock_at=s.stock_at,
+                    actor="demo",
                     version=version,
                 )
-                for c in chosen
+                for s in stocks
             ],
             batch_size=2000,
         )

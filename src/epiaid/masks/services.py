@@ -233,6 +233,11 @@ def _change_stock(
 ) -> Stock:
     """Apply one change in one transaction, with its history row (nothing lost or double counted)."""
     now = now or timezone.now()
+    if stock_at is not None:
+        if timezone.is_naive(stock_at):
+            stock_at = timezone.make_aware(stock_at)  # a seller's clock time is Korean time
+        if stock_at > now + timedelta(minutes=5):
+            raise MasksError(f"stock_at {stock_at.isoformat()} is in the future")
     with transaction.atomic():
         version = bump_version(now)
         outlet = get_outlet(code)
