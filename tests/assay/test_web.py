@@ -145,3 +145,52 @@ def test_a_genomes_file_that_is_not_fasta_fails_the_job_with_a_clear_reason(
     uploads["genomes"] = SimpleUploadedFile("notes.txt", "연구 메모: 서열 없음\n".encode())
     job = client_as(Role.REVIEWER).post("/api/assay/jobs", uploads).json()
     assert job["status"] == "failed" and "not FASTA" in job["error"]
+
+
+def _assay_upload(synthetic_set: dict[str, Path]) -> SimpleUploadedFile:
+    from epiaid.assay.engine import seqio
+
+    ref = seqio.read_reference(synthetic_set["reference"]).seq
+    text = (
+        "assay\toligo_name\trole\tsequence_5to3\n"
+        f"내_검사\tmy_F\tforward\t{ref[1000:1020]}\n내_검사\tmy_R\treverse\t{seqio.revcomp(ref[1100:1120])}\n"
+    )
+    return SimpleUploadedFile("assays.tsv", text.encode())
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_surveillance_api_scores_assays_for_allowed_roles_only(
+    client_as: Any, role: Role, synthetic_set: dict[str, Path]
+) -> None:
+    uploads = {
+        "genomes": SimpleUploadedFile("g.fasta", synthetic_set["genomes"].read_bytes()),
+        "reference": SimpleUploadedFile("r.fasta", synthetic_set["reference"].read_bytes()),
+        "assays": _assay_upload(synthetic_set),
+    }
+    response = client_as(role).post("/api/assay/surveil", uploads)
+    if role in ALLOWED:
+        assert response.status_code == 200
+        body = response.json()
+        assert body["assays"][0]["assay"] == "내_검사" and body["genomes"] >= 30
+        assert AuditEvent.objects.filter(target="assay.surveillance").exists()
+    else:
+        assert response.status_code == (401 if role is Role.PUBLIC else 403)
+
+
+def test_surveillance_page_shows_the_table_and_names_a_bad_assay_row(
+    client_as: Any, synthetic_set: dict[str, Path]
+) -> None:
+    client = client_as(Role.HEALTH_STAFF)
+    uploads = {
+        "genomes": SimpleUploadedFile("g.fasta", synthetic_set["genomes"].read_bytes()),
+        "reference": SimpleUploadedFile("r.fasta", synthetic_set["reference"].read_bytes()),
+        "assays": _assay_upload(synthetic_set),
+    }
+    page = client.post("/assay/surveil/", uploads).content.decode()
+    assert "surveil-table" in page and "내_검사" in page
+    uploads["assays"] = SimpleUploadedFile("a.tsv", b"assay\toligo_name\trole\tsequence_5to3\nx\tx_F\tprimer\tACGT\n")
+    uploads["genomes"].seek(0)
+    uploads["reference"].seek(0)
+    page = client.post("/assay/surveil/", uploads).content.decode()
+    assert "row 2" in page and "not forward/reverse/probe" in page
+    assert client_as(Role.CLINICIAN).get("/assay/surveil/").status_code == 403

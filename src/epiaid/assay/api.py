@@ -66,3 +66,15 @@ def create_job(
     services.start_job(job)
     job.refresh_from_db()
     return Status(201, services.job_dict(job))
+
+
+@router.post("/surveil", summary="Score existing assays against uploaded genomes (at-risk share, breaking positions)")
+def surveil(
+    request: HttpRequest, genomes: File[UploadedFile], reference: File[UploadedFile], assays: File[UploadedFile]
+) -> dict[str, Any]:
+    try:
+        result = services.surveil_files(genomes, reference, assays)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    record(request, "surveil", "assay.surveillance", detail={"genomes": result["genomes"]})
+    return result

@@ -154,3 +154,37 @@ def job_dict(job: DesignJob) -> dict[str, Any]:
         "panel": job.panel,
         "issues": job.issues[:200],
     }
+
+
+def surveil_files(
+    genomes: UploadedFile | Path,
+    reference: UploadedFile | Path,
+    assays: UploadedFile | Path,
+) -> dict[str, Any]:
+    """Score existing assays against uploaded genomes (synchronous: alignment is ~10 ms a genome).
+
+    Returns the at-risk table (worst first), the breaking positions per assay and per-record messages.
+    Raises ValueError with a message naming the problem for unusable input.
+    """
+    import tempfile
+
+    from epiaid.assay.engine import align, inclusivity, seqio
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, source in (("genomes.fasta", genomes), ("reference.fasta", reference), ("assays.tsv", assays)):
+            _save(source, folder / name)
+        ref = seqio.read_reference(folder / "reference.fasta")
+        codes = seqio.encode(ref.seq)
+        placed = inclusivity.load_assays(folder / "assays.tsv", codes)
+        qc = seqio.qc_records(seqio.read_fasta(folder / "genomes.fasta"), reference_length=len(ref.seq))
+        aligned = align.align_records(qc.kept, ref.seq)
+    if not aligned.names:
+        raise ValueError("no usable genome left after QC and alignment")
+    table, breaks = inclusivity.surveil(placed, aligned.matrix, aligned.names, codes)
+    return {
+        "genomes": len(aligned.names),
+        "assays": table.to_dict(orient="records"),
+        "breaking": breaks,
+        "issues": [i.as_row() for i in qc.issues + aligned.issues][:500],
+    }

@@ -62,3 +62,24 @@ def job_file(request: HttpRequest, job_id: int, name: str) -> HttpResponse:
     disposition = "inline" if name.endswith((".html", ".png")) else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="assay_job{job.pk}_{name}"'
     return response
+
+
+class SurveilForm(forms.Form):
+    genomes = forms.FileField(label="New genomes FASTA / 신규 유전체")
+    reference = forms.FileField(label="Reference FASTA / 기준 서열")
+    assays = forms.FileField(label="Assays TSV (assay, oligo_name, role, sequence_5to3 [, coordinates]) / 검사법")
+
+
+@role_required(*ASSAY_ROLES)
+def surveil(request: HttpRequest) -> HttpResponse:
+    form = SurveilForm(request.POST or None, request.FILES or None)
+    result = None
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.surveil_files(data["genomes"], data["reference"], data["assays"])
+        except ValueError as exc:
+            error = str(exc)
+        record(request, "surveil", "assay.surveillance", detail={"ok": result is not None})
+    return render(request, "assay/surveil.html", {"form": form, "result": result, "error": error})
