@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,11 +59,19 @@ def test_resuming_with_other_settings_is_refused(tmp_path: Path) -> None:
         D.dock_library([], receptor, (0, 0, 0), (10, 10, 10), tmp_path / "run", exhaustiveness=2)
 
 
-@pytest.mark.slow
-def test_vina_docks_a_small_drug_into_the_n3_site_and_a_rerun_resumes(shared_data: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def mpro(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Any]:
+    """6LU7 prepared once per module: receptor PDBQT and the N3 box."""
     pdb = shared_data / "dti" / "structures" / "6lu7.pdb"
     center, size = D.ligand_box(pdb, ligand_chain="C")
-    receptor = D.prepare_receptor(pdb, tmp_path / "rec")
+    return D.prepare_receptor(pdb, tmp_path_factory.mktemp("rec")), center, size
+
+
+@pytest.mark.slow
+def test_vina_docks_a_small_drug_into_the_n3_site_and_a_rerun_resumes(
+    mpro: tuple[Path, Any, Any], tmp_path: Path
+) -> None:
+    receptor, center, size = mpro
     assert " HD" in receptor.read_text(encoding="utf-8")  # polar hydrogens were added
     drugs = [("apap", "Paracetamol", "CC(=O)Nc1ccc(O)cc1")]
     first = D.dock_library(drugs, receptor, center, size, tmp_path / "run", exhaustiveness=1, workers=1)
@@ -76,10 +85,8 @@ def test_vina_docks_a_small_drug_into_the_n3_site_and_a_rerun_resumes(shared_dat
 
 
 @pytest.mark.slow
-def test_a_drug_over_the_time_limit_is_stopped_and_reported(shared_data: Path, tmp_path: Path) -> None:
-    pdb = shared_data / "dti" / "structures" / "6lu7.pdb"
-    center, size = D.ligand_box(pdb, ligand_chain="C")
-    receptor = D.prepare_receptor(pdb, tmp_path / "rec")
+def test_a_drug_over_the_time_limit_is_stopped_and_reported(mpro: tuple[Path, Any, Any], tmp_path: Path) -> None:
+    receptor, center, size = mpro
     ritonavir = "CC(C)c1nc(CN(C)C(=O)N[C@H](C(=O)N[C@@H](Cc2ccccc2)C[C@H](O)[C@H](Cc2ccccc2)NC(=O)OCc2cncs2)C(C)C)cs1"
     results = D.dock_library(
         [("rit", "Ritonavir", ritonavir)],
