@@ -164,3 +164,31 @@ def test_exports_download_for_staff_and_are_refused_to_others(
 def test_plotly_is_served_by_the_app_itself(client: Client) -> None:
     response = client.get("/trends/plotly.min.js")
     assert response.status_code == 200 and len(response.content) > 1_000_000
+
+
+def test_a_view_log_upload_is_aggregated_and_bad_rows_are_reported(client_as: Callable[..., Client], db: Any) -> None:
+    articles = "article_id,outlet,section,title,published,url\na1,가나일보,사회,마스크 대란,2020-03-09T08:00+09:00,\n"
+    views = (
+        "outlet,article_id,ts\n가나일보,a1,2020-03-09T09:00+09:00\n가나일보,a1,2020-03-09T10:00+09:00\n"
+        "가나일보,a1,not-a-time\n가나일보,zz,2020-03-09T11:00+09:00\n"
+    )
+    client = client_as(Role.PROGRAMME_OFFICER)
+    response = client.post(
+        "/api/trends/views",
+        {"views": _named(views.encode("cp949"), "v.csv"), "articles": _named(articles.encode(), "a.csv")},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["views"] == 3 and body["articles_added"] == 1
+    assert any("readable ts" in n for n in body["notes"]) and any(
+        "not in the article table" in n for n in body["notes"]
+    )
+    media = client.get("/api/trends/media").json()
+    assert media["total_reads"] == 2
+    assert client_as(Role.INVESTIGATOR).post("/api/trends/views", {}).status_code == 403
+
+
+def _named(data: bytes, name: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="text/csv")

@@ -98,3 +98,29 @@ def related_compare(request: HttpRequest, term: str, day: date, window_days: int
 def media(request: HttpRequest, since: date | None = None, until: date | None = None) -> dict[str, Any]:
     record(request, "view", "trends.media")
     return services.media(since, until)
+
+
+@router.post("/views", summary="Upload an article-view log (outlet, article_id, ts) with its article table")
+def upload_views(
+    request: HttpRequest, views: UploadedFile = File(...), articles: UploadedFile = File(...)
+) -> dict[str, Any]:
+    import io
+
+    import pandas as pd
+
+    from epiaid.core.korean import TextError, decode_bytes
+
+    for f in (views, articles):
+        if f.size and f.size > MAX_UPLOAD * 10:
+            raise HttpError(413, f"{f.name} is larger than {MAX_UPLOAD * 10 // 1024 // 1024} MB")
+    try:
+        view_frame = pd.read_csv(io.StringIO(decode_bytes(views.read())[0]), dtype=str)
+        article_frame = pd.read_csv(io.StringIO(decode_bytes(articles.read())[0]), dtype=str).fillna("")
+        missing = [c for c in ("article_id", "outlet", "title", "published") if c not in article_frame.columns]
+        if missing:
+            raise ValueError(f"article table lacks column(s) {', '.join(missing)}")
+        result = services.import_view_log(view_frame, article_frame)
+    except (TextError, ValueError, pd.errors.ParserError) as exc:
+        raise HttpError(422, str(exc)) from exc
+    record(request, "import", "trends.views", detail={k: v for k, v in result.items() if k != "notes"})
+    return result

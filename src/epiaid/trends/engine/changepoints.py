@@ -518,6 +518,13 @@ def _prepare(
     values: Sequence[Any] | np.ndarray, settings: Settings
 ) -> tuple[np.ndarray, float, list[int] | None] | None:
     """As :func:`prepare`, plus PELT's answer when the long-run rescaling left the series unchanged."""
+    with np.errstate(all="ignore"):  # absurd magnitudes (1e308) must not print warnings mid-benchmark
+        return _prepare_unchecked(values, settings)
+
+
+def _prepare_unchecked(
+    values: Sequence[Any] | np.ndarray, settings: Settings
+) -> tuple[np.ndarray, float, list[int] | None] | None:
     raw = as_array(values)
     if len(raw) < MIN_LENGTH or np.isfinite(raw).sum() < MIN_LENGTH:
         return None
@@ -527,6 +534,8 @@ def _prepare(
     if settings.stabilise:
         y = variance_stabilise(y)
     z = _standardise(y)
+    if not np.isfinite(z).all():
+        return None
     pen = penalty_for(len(z), settings)
     first: list[int] | None = None
     if settings.long_run:
