@@ -57,7 +57,9 @@ def test_outputs_include_order_sheet_bed_and_a_script_free_report(designed: obje
     assert list(panel.columns) == ["target", "oligo", "role", "sequence"]
     assert sorted(set(panel["role"])) == ["forward", "probe", "reverse"]
     order = pd.read_csv(paths["order_sheet.tsv"], sep="\t").fillna("")
-    assert (order.loc[order["name"].str.endswith("_P"), "modification_3prime"] == "BHQ1").all()
+    probes = order[order["name"].str.endswith("_P")]
+    assert list(probes["modification_5prime"]) == ["FAM", "HEX", "Cy5"]
+    assert list(probes["modification_3prime"]) == ["BHQ1", "BHQ1", "BHQ2"]
     assert len(paths["panel.bed"].read_text().strip().splitlines()) == 9
     html = paths["report.html"].read_text()
     assert "<script" not in html and "data:image/png;base64" in html and "Cross-dimer" in html

@@ -19,8 +19,15 @@ import pandas as pd
 from epiaid.assay.engine import panel as panel_mod
 from epiaid.assay.engine.design import DesignResult
 
-REPORTER, QUENCHER = "FAM", "BHQ1"
-DYES = ("FAM", "HEX", "Cy5", "ROX", "Cy5.5")  # one channel per target in a single tube
+#: One reporter channel per target in a single tube, each with the dark quencher whose absorbance
+#: matches it (BHQ1 for the green/yellow dyes, BHQ2 for the red ones).
+DYES: tuple[tuple[str, str], ...] = (
+    ("FAM", "BHQ1"),
+    ("HEX", "BHQ1"),
+    ("Cy5", "BHQ2"),
+    ("ROX", "BHQ2"),
+    ("Cy5.5", "BHQ2"),
+)
 
 
 def panel_table(result: DesignResult) -> pd.DataFrame:
@@ -62,7 +69,7 @@ def order_sheet(result: DesignResult) -> pd.DataFrame:
     """What goes to the oligo vendor: probes dual-labelled, one reporter dye per target."""
     rows = []
     for i, amp in enumerate(result.panel):
-        dye = DYES[i % len(DYES)]
+        dye, quencher = DYES[i % len(DYES)]
         for oligo in amp.oligos:
             probe = oligo.role == "probe"
             rows.append(
@@ -73,7 +80,7 @@ def order_sheet(result: DesignResult) -> pd.DataFrame:
                     "scale": "100 nmol" if probe else "25 nmol",
                     "purification": "HPLC" if probe else "desalted",
                     "modification_5prime": dye if probe else "",
-                    "modification_3prime": QUENCHER if probe else "",
+                    "modification_3prime": quencher if probe else "",
                     "tm_c": round(oligo.tm, 1),
                     "gc_percent": round(100 * oligo.gc, 1),
                 }
