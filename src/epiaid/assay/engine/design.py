@@ -219,6 +219,19 @@ def design(inp: DesignInput, progress: Progress = _noop) -> DesignResult:
             oligo.name = f"{amp.target}_{suffix}"
         if not amp.excludes_all:
             warnings.append(f"{amp.target}: no candidate discriminates every excluded neighbour at the homologous site")
+    detection = inclusivity.panel_detection(
+        {
+            a.target: [
+                inclusivity.PlacedOligo(a.target, o.name, o.role, o.sequence, o.start, o.end, o.strand)
+                for o in a.oligos
+            ]
+            for a in chosen
+        },
+        matrix,
+    )
+    for key, rate in detection.items():
+        if key.endswith("_detected") and rate < 0.98:
+            warnings.append(f"{key.removesuffix('_detected')}: only {rate:.1%} of the design genomes pass the rule")
     timings["panel"] = time.perf_counter() - t
     progress(f"panel of {len(chosen)} targets assembled", 0.85)
 

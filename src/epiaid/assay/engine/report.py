@@ -225,6 +225,12 @@ Strongest coefficients: {html.escape(json.dumps(result.prior.feature_importance)
 </body></html>"""
 
 
+def inclusivity_rates(result: DesignResult) -> dict[str, float]:
+    from epiaid.assay.engine import inclusivity
+
+    return inclusivity.panel_detection(result.placed(), result.matrix) if result.panel else {}
+
+
 def summary_dict(result: DesignResult) -> dict[str, Any]:
     return {
         "reference": result.reference_name,
@@ -250,6 +256,7 @@ def summary_dict(result: DesignResult) -> dict[str, Any]:
         "timings_s": {k: round(v, 2) for k, v in result.timings.items()},
         "prior_top_features": result.prior.feature_importance,
         "background_hits": len(result.background_hits),
+        "detection_on_design_genomes": {k: round(v, 4) for k, v in inclusivity_rates(result).items()},
     }
 
 
