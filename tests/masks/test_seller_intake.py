@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -178,3 +179,23 @@ def test_stock_arrival_in_the_future_is_refused(client_as: Any, outlets: Any) ->
     )
     assert response.status_code == 400 and "in the future" in response.json()["detail"]
     assert not StockEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rationed_sale_over_http_is_refused_at_a_second_outlet(client_as: Any, outlets: Any) -> None:
+    from django.utils import timezone
+
+    from epiaid.masks.engine.rationing import rotation_weekday
+
+    weekday = timezone.localtime().weekday()
+    year = next(y for y in range(1980, 1990) if weekday >= 5 or rotation_weekday(y) == weekday)
+    services.report_stock("11000001", 100, "s")
+    services.report_stock("11000002", 100, "s")
+    staff = client_as(Role.HEALTH_STAFF)
+    sale = {"quantity": 2, "buyer_id": "800101-1000001", "birth_year": year}
+    first = post(staff, "/outlets/11000001/sales", sale)
+    assert first.status_code == 200 and first.json()["bought_this_week"] == 2 and first.json()["remain"] == 98
+    second = post(staff, "/outlets/11000002/sales", {**sale, "quantity": 1})
+    assert second.status_code == 409 and "weekly cap of 2" in second.json()["detail"]
+    audit = AuditEvent.objects.filter(target="masks.stock", object_id="11000001").get()
+    assert audit.detail["rationed"] is True and "800101" not in json.dumps(audit.detail)

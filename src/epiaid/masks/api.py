@@ -97,7 +97,11 @@ class ArrivalIn(Schema):
 
 class SaleIn(Schema):
     quantity: int = Field(1, description="masks sold (1 or more)")
-    buyer_id: str | None = Field(None, description="buyer's ID number; only a keyed hash is stored")
+    buyer_id: str | None = Field(
+        None,
+        description="ID number of the person the masks are for (the beneficiary of a proxy purchase); "
+        "only a keyed hash is stored",
+    )
     birth_year: int | None = Field(None, description="birth year of the person the masks are for")
     proxy: rationing.ProxyReason | None = Field(None, description="proxy purchase for this kind of person")
 
