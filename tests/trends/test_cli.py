@@ -42,3 +42,17 @@ def test_generate_views_writes_views_and_articles(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "v.csv").read_text().startswith("outlet,article_id,ts")
     assert (tmp_path / "v_articles.csv").exists()
+
+
+def test_the_science_engine_and_cli_work_without_django() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import epiaid.trends.cli\n"
+        "from epiaid.trends.engine import articles, bursts, changepoints, cooccur, evaluation, keywords, report,"
+        " series, text, timing, viewlogs\n"
+        "assert not [m for m in sys.modules if m.startswith('django')], 'django imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
