@@ -140,3 +140,11 @@ def test_elongated_images_are_rejected() -> None:
 def test_korean_patient_names_survive_the_round_trip(make_dicom: Callable[..., bytes]) -> None:
     ds = pydicom.dcmread(io.BytesIO(make_dicom()))
     assert str(ds.PatientName) == "홍길동"
+
+
+def test_left_right_antisymmetric_patterns_are_not_frontal_films(chest: np.ndarray) -> None:
+    ramp = np.tile(np.linspace(0, 1, 300), (300, 1))
+    with pytest.raises(ImageRejected) as info:
+        check_pixels(ramp)
+    assert info.value.code == "not_frontal"
+    check_pixels(chest)  # the phantom is symmetric and passes

@@ -12,6 +12,10 @@ import numpy as np
 from epiaid.xray.engine.imaging import ImageRejected
 
 MAX_ASPECT = 2.0
+#: Left–right mirror correlation of a frontal film (64 px thumbnail). On the 473 development images it
+#: ranges from -0.13 to 0.99 (median 0.78; 1st percentile 0.06), so only inputs far below any real frontal
+#: film — left-right *anti*-symmetric patterns such as gradients, split screens or checkerboards — fail it.
+MIN_MIRROR_CORRELATION = -0.3
 
 
 def check_pixels(pixels: np.ndarray) -> None:
@@ -33,3 +37,18 @@ def check_pixels(pixels: np.ndarray) -> None:
     if mid < 0.2:
         raise ImageRejected("not_radiograph", f"only {mid:.0%} of pixels are mid-grey; this looks like a "
                                               "drawing, document or mask rather than a radiograph")
+    mirror = mirror_correlation(pixels)
+    if mirror < MIN_MIRROR_CORRELATION:
+        raise ImageRejected("not_frontal", f"left and right halves are mirror-opposites (correlation "
+                                           f"{mirror:.2f}); a frontal chest film is roughly symmetric")
+
+
+def mirror_correlation(pixels: np.ndarray) -> float:
+    """Correlation of the left half with the mirrored right half (64 px thumbnail)."""
+    from epiaid.xray.engine.preprocess import to_unit_square
+
+    thumb = to_unit_square(pixels, 64)
+    left, right = thumb[:, :32].ravel(), thumb[:, 32:][:, ::-1].ravel()
+    if left.std() < 1e-6 or right.std() < 1e-6:
+        return 0.0
+    return float(np.corrcoef(left, right)[0, 1])
