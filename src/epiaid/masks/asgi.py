@@ -33,14 +33,15 @@ BUSY_BODY = dumps({"message": "server busy, retry after 1 second"})
 HOT: dict[str, str] = {V1_PREFIX + e: e for e in ENDPOINTS}
 _ANSWER_CACHE = 4096
 logger = logging.getLogger(__name__)
-_refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="masks-refresh")
+refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="masks-refresh")
 
 
-def _refresh_in_thread(full: bool = False) -> None:
+def refresh_in_thread(full: bool = False) -> None:
     from django.db import connection
 
     try:
-        services.refresh_read_model(full=full)
+        # A queued full load after another one already loaded the model only needs the version check.
+        services.refresh_read_model(full=full and not services.READ_MODEL.loaded)
     finally:
         connection.close()  # never keep a connection open outside a request (test databases are dropped)
 
@@ -68,9 +69,9 @@ class ReadPath:
     async def snapshot(self) -> Snapshot:
         model = services.READ_MODEL
         if not model.loaded:
-            await asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, True)
+            await asyncio.get_running_loop().run_in_executor(refresher, refresh_in_thread, True)
         elif services.refresh_due() and (self.refreshing is None or self.refreshing.done()):
-            self.refreshing = asyncio.get_running_loop().run_in_executor(_refresher, _refresh_in_thread, False)
+            self.refreshing = asyncio.get_running_loop().run_in_executor(refresher, refresh_in_thread, False)
         return model.snapshot
 
     async def lookup(self, endpoint: str, query_string: bytes | str) -> Answer:

@@ -18,7 +18,7 @@ from typing import Any
 
 from epiaid.core.asgi import application as asgi_application  # configures Django first
 from epiaid.masks import services
-from epiaid.masks.asgi import HOT, ReadPath
+from epiaid.masks.asgi import HOT, ReadPath, refresh_in_thread, refresher
 
 
 def _address(text: str) -> tuple[str, int] | None:
@@ -30,6 +30,10 @@ class MaskRSGI:
     def __init__(self, asgi_app: Any = asgi_application) -> None:
         self.asgi = asgi_app
         self.read = ReadPath()
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Granian worker start: load the read model before the first request needs it."""
+        loop.run_in_executor(refresher, refresh_in_thread, True)
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.proto == "http" and scope.method in ("GET", "HEAD"):
