@@ -124,3 +124,9 @@ def _ensure_case(number: str) -> None:
 @pytest.fixture
 def world(make_user: Callable[..., Any], data_dir: Any) -> World:
     return World(make_user)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """The world fixture makes seven users; Argon2 for each would dominate these tests' time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

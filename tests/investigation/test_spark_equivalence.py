@@ -14,7 +14,7 @@ from epiaid.investigation.engine.analytics import case_path, contacts, hotspots,
 from epiaid.investigation.engine.backends import DuckDBBackend, SparkBackend
 from epiaid.investigation.engine.staypoints import staypoints
 from epiaid.investigation.engine.store import write_pings
-from epiaid.investigation.engine.synth import PlantedTruth
+from epiaid.investigation.engine.synth import PlantedTruth, SynthConfig, population_frame
 
 pytestmark = [
     pytest.mark.slow,
@@ -23,10 +23,16 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
+def spark_population() -> tuple[pd.DataFrame, PlantedTruth]:
+    """Smaller than the other tests' population: Spark local pays per row in JVM time."""
+    return population_frame(SynthConfig(n_people=120, n_index=2, contacts_per_index=3, seed=5))
+
+
+@pytest.fixture(scope="module")
 def engines(
-    small_population: tuple[pd.DataFrame, PlantedTruth], tmp_path_factory: pytest.TempPathFactory
+    spark_population: tuple[pd.DataFrame, PlantedTruth], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DuckDBBackend, SparkBackend]]:
-    df, _ = small_population
+    df, _ = spark_population
     root = tmp_path_factory.mktemp("store")
     write_pings(df, root)
     duck, spark = DuckDBBackend(threads=1), SparkBackend("local[2]")
@@ -48,9 +54,9 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, float_cols: tuple[str, ...] = ()) ->
 
 
 def test_contacts_are_identical(
-    engines: tuple[DuckDBBackend, SparkBackend], small_population: tuple[pd.DataFrame, PlantedTruth]
+    engines: tuple[DuckDBBackend, SparkBackend], spark_population: tuple[pd.DataFrame, PlantedTruth]
 ) -> None:
-    _, truth = small_population
+    _, truth = spark_population
     t0 = truth.day_start_ts[0]
     a, b = (contacts(e, truth.index_pids, t0, t0 + 86400) for e in engines)
     assert len(a) > 0
@@ -58,9 +64,9 @@ def test_contacts_are_identical(
 
 
 def test_path_is_identical(
-    engines: tuple[DuckDBBackend, SparkBackend], small_population: tuple[pd.DataFrame, PlantedTruth]
+    engines: tuple[DuckDBBackend, SparkBackend], spark_population: tuple[pd.DataFrame, PlantedTruth]
 ) -> None:
-    _, truth = small_population
+    _, truth = spark_population
     t0 = truth.day_start_ts[0]
     a, b = (case_path(e, truth.index_pids[0], t0, t0 + 86400, gap_s=600) for e in engines)
     assert len(a) == 288
@@ -68,9 +74,9 @@ def test_path_is_identical(
 
 
 def test_exposure_sites_and_hotspots_are_identical(
-    engines: tuple[DuckDBBackend, SparkBackend], small_population: tuple[pd.DataFrame, PlantedTruth]
+    engines: tuple[DuckDBBackend, SparkBackend], spark_population: tuple[pd.DataFrame, PlantedTruth]
 ) -> None:
-    df, truth = small_population
+    df, truth = spark_population
     stays = staypoints(df[df["accuracy_m"] <= 100])
     sites = pd.DataFrame(
         {
@@ -89,8 +95,8 @@ def test_exposure_sites_and_hotspots_are_identical(
     _same(h1, h2, ("lat", "lon", "overlap_min", "expected", "score"))
 
 
-def test_spark_reads_the_partitioned_store(tmp_path: Path, small_population: tuple[pd.DataFrame, PlantedTruth]) -> None:
-    df, _ = small_population
+def test_spark_reads_the_partitioned_store(tmp_path: Path, spark_population: tuple[pd.DataFrame, PlantedTruth]) -> None:
+    df, _ = spark_population
     write_pings(df.head(500), tmp_path)
     spark = SparkBackend("local[2]")
     spark.register_store("few", tmp_path)

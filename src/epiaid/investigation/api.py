@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import SessionAuth
@@ -144,7 +144,7 @@ def list_investigations(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: InvestigationOut},
     summary="Open an investigation for a confirmed case",
 )
-def create_investigation(request: HttpRequest, payload: InvestigationIn) -> tuple[int, dict[str, Any]]:
+def create_investigation(request: HttpRequest, payload: InvestigationIn) -> Status:
     users = get_user_model().objects.filter(username__in=payload.investigators)
     missing = set(payload.investigators) - {u.get_username() for u in users}
     if missing:
@@ -161,7 +161,7 @@ def create_investigation(request: HttpRequest, payload: InvestigationIn) -> tupl
             request=request,
         )
     )
-    return 201, _inv_out(inv)
+    return Status(201, _inv_out(inv))
 
 
 @router.get("/investigations/{inv_id}", auth=INVESTIGATOR, response=InvestigationOut)
@@ -179,7 +179,7 @@ def get_investigation(request: HttpRequest, inv_id: int) -> dict[str, Any]:
     response={201: RequestOut},
     summary="Request a source's data for a bounded window, stating the legal purpose",
 )
-def create_request(request: HttpRequest, inv_id: int, payload: DataRequestIn) -> tuple[int, dict[str, Any]]:
+def create_request(request: HttpRequest, inv_id: int, payload: DataRequestIn) -> Status:
     inv = _run(lambda: services.get_for_investigator(request.user, inv_id, request))
     req = _run(
         lambda: services.request_data(
@@ -194,7 +194,7 @@ def create_request(request: HttpRequest, inv_id: int, payload: DataRequestIn) ->
             request=request,
         )
     )
-    return 201, _req_out(req)
+    return Status(201, _req_out(req))
 
 
 @router.get("/approvals", auth=APPROVER, response=list[RequestOut], summary="Requests awaiting my authority")
@@ -242,7 +242,7 @@ def upload(
     file: File[UploadedFile],
     format: Form[str] = "pings_csv",
     assume_tz: Form[str] = "",
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     req = _request_or_404(req_id)
     content = file.read()
     delivery = _run(
@@ -250,7 +250,7 @@ def upload(
             request.user, req, content=content, fmt=format, assume_tz=assume_tz or None, request=request
         )
     )
-    return 201, {"delivery": delivery.pk, "rows": delivery.rows, "summary": delivery.summary}
+    return Status(201, {"delivery": delivery.pk, "rows": delivery.rows, "summary": delivery.summary})
 
 
 def _inv(request: HttpRequest, inv_id: int) -> Investigation:

@@ -33,8 +33,26 @@ def contacts(
     """Contacts of the index people (see :func:`.sql.contacts_sql` for the exact definition)."""
     p = params or sql.ContactParams()
     offsets, cell_lat, cell_lon = sql.offsets_frame(p, max_abs_lat)
+    index_pings = backend.query(sql.index_pings_sql(list(index_pids), t0, t1, p, pings=pings))
+    if index_pings.empty:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in (
+                    ("index_pid", "object"),
+                    ("contact_pid", "object"),
+                    ("exposure_minutes", "int64"),
+                    ("min_distance_m", "float64"),
+                    ("first_ts", "int64"),
+                    ("last_ts", "int64"),
+                )
+            }
+        )
     backend.register_frame("offsets", offsets)
-    out = backend.query(sql.contacts_sql(list(index_pids), t0, t1, p, cell_lat, cell_lon, pings=pings))
+    backend.register_frame("index_pings", index_pings)
+    out = backend.query(
+        sql.contacts_sql(list(index_pids), t0, t1, p, cell_lat, cell_lon, pings=pings, index_table="index_pings")
+    )
     out["exposure_minutes"] = out["exposure_minutes"].astype("int64")
     for col in ("first_ts", "last_ts"):
         out[col] = out[col].astype("int64")

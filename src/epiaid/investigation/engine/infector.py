@@ -244,13 +244,20 @@ def default_model() -> object:
 
 
 def fit(features: pd.DataFrame, model_factory: ModelFactory = default_model) -> object:
+    """Train on one thread: OpenMP spinning on a shared, busy machine made fitting 20× slower."""
+    from threadpoolctl import threadpool_limits
+
     model = model_factory()
-    model.fit(features[FEATURES].to_numpy(float), features["label"].to_numpy())  # type: ignore[attr-defined]
+    with threadpool_limits(1):
+        model.fit(features[FEATURES].to_numpy(float), features["label"].to_numpy())  # type: ignore[attr-defined]
     return model
 
 
 def score(model: object, features: pd.DataFrame) -> np.ndarray:
-    return np.asarray(model.predict_proba(features[FEATURES].to_numpy(float))[:, 1])  # type: ignore[attr-defined]
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return np.asarray(model.predict_proba(features[FEATURES].to_numpy(float))[:, 1])  # type: ignore[attr-defined]
 
 
 def rank(features: pd.DataFrame, scores: np.ndarray, top: int = 10) -> pd.DataFrame:
