@@ -134,6 +134,18 @@ def evaluate(cxr_dir: Path, out: Path) -> dict[str, Any]:
     cvr["severity"] = sev
     res["grouped_cv"] = cvr
 
+    # Proxy for the held-back ICU cohort: does out-of-fold severity rank ICU admissions first?
+    known = frame["went_icu"].isin(["Y", "N"]).to_numpy()
+    icu = (frame["went_icu"] == "Y").to_numpy()
+    per_patient = pd.DataFrame({"patient": groups, "icu": icu, "extent": cv[:, 2], "opacity": cv[:, 3]})[known]
+    worst = per_patient.groupby("patient").max()
+    res["icu_ranking"] = {
+        "images": int(known.sum()), "patients": len(worst), "patients_icu": int(worst["icu"].sum()),
+        "image_auc_extent": auc(icu[known], cv[known, 2]), "image_auc_opacity": auc(icu[known], cv[known, 3]),
+        "patient_auc_max_extent": auc(worst["icu"].to_numpy(), worst["extent"].to_numpy()),
+        "sources": sorted(set(src[known])),
+    }
+
     # Leave-one-source-out: the model never saw the test source.
     loso, lseen = load_runs(out, "loso_", n)
     lres: dict[str, Any] = {}
@@ -224,6 +236,11 @@ def summary_markdown(res: dict[str, Any]) -> str:
               "| score | Pearson r | MAE |", "|---|---|---|"]
     for k in ("extent", "opacity"):
         lines.append(f"| {k} | {sev[k]['pearson_r']:.3f} | {sev[k]['mae']:.2f} |")
+    icu = res["icu_ranking"]
+    lines += ["", f"ICU ranking (out-of-fold predicted extent vs `went_icu`, {icu['images']} images / "
+              f"{icu['patients']} patients, {icu['patients_icu']} ICU; sources {', '.join(icu['sources'])}): "
+              f"image AUC {_fmt(icu['image_auc_extent'])}, patient AUC (worst film) "
+              f"{_fmt(icu['patient_auc_max_extent'])}."]
     shortcut = res["image_statistics_shortcut_auc"]
     lines += ["", "Image-statistics shortcut (logistic regression on grey-level histogram, border brightness and "
               f"original size; same folds): pneumonia {_fmt(shortcut['pneumonia_vs_normal'])}, "
