@@ -192,3 +192,27 @@ def _named(data: bytes, name: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def test_news_volume_counts_articles_mentioning_the_term_per_day(
+    client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    body = client_as(Role.HEALTH_STAFF).get("/api/trends/news-volume?term=마스크").json()
+    assert len(body["dates"]) == 6 and all(m <= a for m, a in zip(body["matching"], body["all"], strict=True))
+    assert body["matching"][3] > body["matching"][0]  # the generated mask event on day 3
+
+
+def test_lead_lag_compares_a_daily_and_a_weekly_series_week_by_week(db: Any) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from epiaid.trends import services
+    from epiaid.trends.engine.series import clean
+
+    days = pd.date_range("2020-01-01", periods=210, freq="D")
+    daily = pd.Series(np.exp(np.sin(np.arange(210) / 9.0)), index=days)
+    weekly = daily.shift(14).resample("W").mean()
+    a = services.save_series(clean(daily.to_frame("daily")), "t")[0]
+    b = services.save_series(clean(weekly.to_frame("weekly")), "t")[0]
+    result = services.lead_lag_between(a, b, max_lag=6)
+    assert result["unit"] == "week" and result["lag"] == 2

@@ -94,6 +94,16 @@ def related_compare(request: HttpRequest, term: str, day: date, window_days: int
         raise HttpError(422, str(exc)) from exc
 
 
+@router.get("/news-volume", summary="Articles per day mentioning a term (the news series)")
+def news_volume(request: HttpRequest, term: str) -> dict[str, Any]:
+    record(request, "view", "trends.news_volume", detail={"term": term[:100]})
+    try:
+        variants = services.term_variants(term[:100])
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return {"term": term[:100], **services.news_volume(variants)}
+
+
 @router.get("/media", summary="Reads and article share per outlet/section, top-read articles per day")
 def media(request: HttpRequest, since: date | None = None, until: date | None = None) -> dict[str, Any]:
     record(request, "view", "trends.media")

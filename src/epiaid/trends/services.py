@@ -126,13 +126,25 @@ def analyse(series: TrendSeries, since: date | None = None, until: date | None =
 
 
 def lead_lag_between(a: TrendSeries, b: TrendSeries, max_lag: int = 21) -> dict[str, Any]:
+    """Lag by which ``a`` leads ``b``; a daily and a weekly series are compared week by week."""
     fa = pd.Series(a.values, index=pd.DatetimeIndex(a.dates()), dtype=float)
     fb = pd.Series(b.values, index=pd.DatetimeIndex(b.dates()), dtype=float)
+    unit = "day"
+    if a.frequency != b.frequency:
+        fa, fb = fa.resample("W").mean(), fb.resample("W").mean()
+        unit = "week"
     lo, hi = max(fa.index[0], fb.index[0]), min(fa.index[-1], fb.index[-1])
     if lo >= hi:
-        return {"lag": None, "r": None, "overlap_days": 0}
+        return {"a": a.name, "b": b.name, "lag": None, "r": None, "unit": unit, "overlap_days": 0}
     result = lead_lag(fa[lo:hi].tolist(), fb[lo:hi].tolist(), max_lag)
-    return {"a": a.name, "b": b.name, "lag": result["lag"], "r": result["r"], "overlap_days": int((hi - lo).days)}
+    return {
+        "a": a.name,
+        "b": b.name,
+        "lag": result["lag"],
+        "r": result["r"],
+        "unit": unit,
+        "overlap_days": int((hi - lo).days),
+    }
 
 
 def series_set(objs: Sequence[TrendSeries]) -> SeriesSet:
@@ -257,13 +269,14 @@ def _articles(since: date | None, until: date | None) -> Any:
 
 def related(term: str, since: date | None = None, until: date | None = None, top: int = 20) -> dict[str, Any]:
     """Related words of ``term`` (and its spelling variants) among the stored articles of a period."""
-    variants = _variants(term)
+    variants = term_variants(term)
     docs = list(_articles(since, until).values_list("tokens", flat=True))
     rel = cooccur.related_words(docs, variants, top=top)
     return {"term": term, "variants": sorted(variants), "documents": len(docs), "related": [r.as_dict() for r in rel]}
 
 
-def _variants(term: str) -> set[str]:
+def term_variants(term: str) -> set[str]:
+    """The term, its spaceless form and its content tokens (what articles are matched on)."""
     term = term.strip().lower()
     if not term:
         raise ValueError("term is empty")
@@ -273,7 +286,7 @@ def _variants(term: str) -> set[str]:
 
 def compare_around(term: str, day: date, window_days: int = 14, top: int = 15) -> dict[str, Any]:
     """Related words in the ``window_days`` before vs after ``day`` (e.g. a change point)."""
-    variants = _variants(term)
+    variants = term_variants(term)
     before = list(
         _articles(day - timedelta(days=window_days), day - timedelta(days=1)).values_list("tokens", flat=True)
     )
