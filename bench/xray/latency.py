@@ -83,7 +83,7 @@ def main() -> None:
         t0 = time.perf_counter()
         r = read_image(data, f"{i}.dcm", predictor)
         json.dumps(r.result)
-        heatmap_png(r.prediction)
+        heatmap_png(r.prediction, r.image.pixels)
         totals.append(time.perf_counter() - t0)
         for k in parts:
             parts[k].append(r.prediction.timings_ms[k])

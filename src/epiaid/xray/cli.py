@@ -87,7 +87,7 @@ def read(
     if json_out:
         json_out.write_text(json.dumps(r.result, ensure_ascii=False), encoding="utf-8")
     if heatmap:
-        heatmap.write_bytes(heatmap_png(r.prediction))
+        heatmap.write_bytes(heatmap_png(r.prediction, r.image.pixels))
     if secondary_capture:
         secondary_capture.write_bytes(make_sc(r.prediction, r.image))
 

@@ -77,7 +77,7 @@ def ingest(data: bytes, filename: str, source: str, *, request: HttpRequest | No
             study=study, model_sha256=p.model_sha256, p_pneumonia=p.p_pneumonia, p_covid=p.p_covid,
             severity_extent=p.severity_extent, severity_opacity=p.severity_opacity, flag=p.flag,
             urgency=p.urgency, result=r.result, seconds=seconds,
-            heatmap_file=_store(f"{study.pk}-heatmap.png", heatmap_png(p)),
+            heatmap_file=_store(f"{study.pk}-heatmap.png", heatmap_png(p, r.image.pixels)),
         )
         record(request, "xray.read", AUDIT_TARGET, object_id=study.pk, actor=actor,
                detail={"read": read.pk, "model_sha256": p.model_sha256, "source": source,

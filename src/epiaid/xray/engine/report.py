@@ -46,11 +46,22 @@ def structured_result(pred: Prediction, image: LoadedImage | None, file: str = "
     }
 
 
-def heatmap_png(pred: Prediction) -> bytes:
+DISPLAY_SIZE = 512
+
+
+def display_overlay(pred: Prediction, pixels: np.ndarray | None = None) -> np.ndarray:
+    """The heatmap over the image at a size a radiologist can look at (the model sees only 128 px)."""
+    from epiaid.xray.engine.preprocess import to_unit_square
+
+    base = to_unit_square(pixels, DISPLAY_SIZE) if pixels is not None else pred.unit_image
+    return overlay(base, pred.heatmap)
+
+
+def heatmap_png(pred: Prediction, pixels: np.ndarray | None = None) -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(overlay(pred.unit_image, pred.heatmap)).save(buf, format="PNG")
+    Image.fromarray(display_overlay(pred, pixels)).save(buf, format="PNG")
     return buf.getvalue()
 
 
@@ -59,7 +70,7 @@ def secondary_capture(pred: Prediction, image: LoadedImage | None) -> bytes:
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-    rgb = overlay(pred.unit_image, pred.heatmap)
+    rgb = display_overlay(pred, image.pixels if image is not None else None)
     src = image.dataset if image is not None and image.dataset is not None else None
     now = dt.datetime.now(dt.UTC)
     meta = FileMetaDataset()
