@@ -68,3 +68,20 @@ def test_change_feed_returns_only_what_changed_since_the_cursor(outlets_tx: Any)
     etag = client.get("/api/masks/v2/changes", {"since": start})["ETag"]
     assert client.get("/api/masks/v2/changes", {"since": start}, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert client.get("/api/masks/v2/changes", {"since": -1}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_change_feed_pages_at_version_boundaries_without_losing_changes(outlets_tx: Any) -> None:
+    start = services.changes_since(0)["version"]
+    for code in ("11000001", "11000002", "11000003", "11000004"):
+        services.report_stock(code, 50, "seller")
+    seen: list[str] = []
+    cursor = start
+    while True:
+        page = services.changes_since(cursor, limit=3)
+        seen += [s["code"] for s in page["stores"]]
+        cursor = page["version"]
+        if not page["more"]:
+            break
+    assert seen == ["11000001", "11000002", "11000003", "11000004"]
+    assert services.changes_since(cursor)["stores"] == []

@@ -331,9 +331,12 @@ def v2_stores(request: HttpRequest, filters: Query[V2Filter]) -> HttpResponse:
 
 
 @router.get("/v2/changes", summary="Change feed: outlets changed after version `since` (poll cheaply)")
-def v2_changes(request: HttpRequest, since: int = 0) -> HttpResponse:
+def v2_changes(request: HttpRequest, since: int = 0, limit: int = 5000) -> HttpResponse:
+    """Poll with the returned ``version`` as the next ``since``; ``more`` says another page is waiting."""
     if since < 0:
         raise HttpError(400, "since must be 0 or a version returned by an earlier call")
+    if not 1 <= limit <= 5000:
+        raise HttpError(400, f"limit must be between 1 and 5000, got {limit}")
     snap = services.fresh_snapshot()
-    etag = f'"v{snap.version}-since{since}"'
-    return _etag_response(request, etag, lambda: dumps(services.changes_since(since)))
+    etag = f'"v{snap.version}-since{since}-limit{limit}"'
+    return _etag_response(request, etag, lambda: dumps(services.changes_since(since, limit)))

@@ -548,9 +548,25 @@ def fresh_snapshot() -> Snapshot:
 
 
 def changes_since(since: int, limit: int = 5000) -> dict[str, Any]:
-    """The change feed: every outlet whose public record changed after version ``since``."""
+    """The change feed: outlets whose public record changed after version ``since``, oldest change first.
+
+    When more than ``limit`` changed, the answer stops at a version boundary and ``more`` is true;
+    polling again with ``since=version`` continues exactly there (a bulk import is one version and
+    is never split, so that page may be longer than ``limit``).
+    """
     snap = fresh_snapshot()
-    codes = set(Outlet.objects.filter(version__gt=since).order_by().values_list("code", flat=True)[:limit])
-    codes |= set(Stock.objects.filter(version__gt=since).values_list("outlet_id", flat=True)[:limit])
-    stores = [s for c in sorted(codes) if (s := snap.store(c)) is not None]
-    return {"since": since, "version": snap.version, "count": len(stores), "stores": stores}
+    changed: dict[str, int] = {}
+    for code, version in [
+        *Outlet.objects.filter(version__gt=since).order_by().values_list("code", "version"),
+        *Stock.objects.filter(version__gt=since).order_by().values_list("outlet_id", "version"),
+    ]:
+        changed[code] = max(version, changed.get(code, 0))
+    ordered = sorted(changed.items(), key=lambda item: (item[1], item[0]))
+    more = len(ordered) > limit
+    cursor = max((v for _, v in ordered), default=since)
+    if more:
+        cursor = ordered[limit - 1][1]
+        ordered = [(c, v) for c, v in ordered if v <= cursor]
+    stores = [s for c, _ in ordered if (s := snap.store(c)) is not None]
+    version = cursor if more else max(cursor, snap.version)
+    return {"since": since, "version": version, "more": more, "count": len(stores), "stores": stores}
