@@ -13,14 +13,17 @@ from epiaid.investigation.cli import app
 from epiaid.investigation.engine.infector import DS4C, candidate_features, cross_validate, rank
 
 PATIENTS = (
-    "patient_id,global_num,sex,birth_year,age,country,province,city,disease,infection_case,infection_order,"
-    "infected_by,contact_number,symptom_onset_date,confirmed_date,released_date,deceased_date,state\n"
-) + """1000000001,1,male,1964,50s,Korea,Seoul,Jung-gu,,overseas inflow,1,,40,2020-02-01,2020-02-03,,,released
+    (
+        "patient_id,global_num,sex,birth_year,age,country,province,city,disease,infection_case,infection_order,"
+        "infected_by,contact_number,symptom_onset_date,confirmed_date,released_date,deceased_date,state\n"
+    )
+    + """1000000001,1,male,1964,50s,Korea,Seoul,Jung-gu,,overseas inflow,1,,40,2020-02-01,2020-02-03,,,released
 1000000002,2,female,1980,40s,Korea,Seoul,Jung-gu,,contact with patient,2,1000000001,3,2020-02-04,2020-02-05,,,released
 1000000003,3,male,1990,30s,Korea,Seoul,Mapo-gu,,etc,,,1,,2020-02-04,,,released
 1000000004,4,male,1970,50s,Korea,Seoul,Jung-gu,,contact with patient,2,,2,2020-02-05,2020-02-06,,,released
 1100000001,5,female,1991,20s,Korea,Busan,Jin-gu,,etc,,,0,,2020-02-04,,,released
 """
+)
 ROUTES = """patient_id,global_num,date,province,city,type,latitude,longitude
 1000000001,1,2020-02-02,Seoul,Jung-gu,restaurant,37.5636,126.9976
 1000000002,2,2020-02-02,Seoul,Jung-gu,restaurant,37.5637,126.9977

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,7 @@ def candidate_features(data: DS4C, cases: Iterable[str]) -> pd.DataFrame:
         if len(cand) == 0:
             continue
         ci = np.array([pos[x] for x in cand])
-        f = pd.DataFrame({"case": case, "candidate": cand})
+        f: dict[str, Any] = {"case": np.full(len(cand), case, dtype=object), "candidate": cand}
         f["dconf"] = dconf[ok]
         f["abs_dconf"] = np.abs(f["dconf"])
         c_on = np.datetime64(c["symptom_onset_date"], "D") if pd.notna(c["symptom_onset_date"]) else None
@@ -185,7 +186,7 @@ def candidate_features(data: DS4C, cases: Iterable[str]) -> pd.DataFrame:
         f["n_1km_same_day"] = n1k
         f["n_100m_any"] = n100any
         f["label"] = (cand == c["infected_by"]).astype(int) if c["infected_by"] else 0
-        rows.append(f)
+        rows.append(pd.DataFrame(f))
     if not rows:
         return pd.DataFrame(columns=["case", "candidate", *FEATURES, "label"])
     return pd.concat(rows, ignore_index=True)
