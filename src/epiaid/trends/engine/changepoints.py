@@ -285,9 +285,9 @@ class ChangePoint:
 class Settings:
     """The one default configuration (see module docstring and ``bench/trends/synthetic.py``)."""
 
-    penalty_per_log_n: float = 6.0  # BIC would be 2; larger keeps only confident changes
+    penalty_per_log_n: float = 8.0  # BIC would be 2; larger keeps only confident changes
     min_size: int = 2
-    min_effect: float = 1.2  # jump / within-segment robust spread
+    min_effect: float = 1.6  # jump / within-segment robust spread
     tolerance: int = 5  # detectors agreeing within this many steps vote for the same change
     methods: tuple[str, ...] = ("pelt", "bocpd")
     min_votes: int = 1
