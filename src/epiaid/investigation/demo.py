@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 DEMO_CASE = "DEMO-INV-1"
 
@@ -30,7 +31,7 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
     users = get_user_model()
     from django.contrib.auth.models import Group
 
-    def user(name: str, *roles: Role) -> object:
+    def user(name: str, *roles: Role) -> Any:
         u, created = users.objects.get_or_create(username=name)
         if created:
             u.set_unusable_password()  # demo actors; sign in as the demo admin instead
