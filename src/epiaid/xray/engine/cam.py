@@ -30,17 +30,25 @@ _ANCHORS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84], [249, 142, 9], [25
 
 
 def colourise(heat: np.ndarray) -> np.ndarray:
-    """(H, W) in 0–1 -> (H, W, 3) uint8."""
-    pos = np.clip(heat, 0, 1) * (len(_ANCHORS) - 1)
+    """(H, W) in 0–1 -> (H, W, 3) uint8, through a 256-entry lookup table (one gather per pixel)."""
+    return _LUT[np.clip(heat * 255 + 0.5, 0, 255).astype(np.uint8)]
+
+
+def _build_lut() -> np.ndarray:
+    pos = np.linspace(0, 1, 256) * (len(_ANCHORS) - 1)
     lo = np.floor(pos).astype(int).clip(0, len(_ANCHORS) - 2)
-    frac = (pos - lo)[..., None]
-    return (_ANCHORS[lo] * (1 - frac) + _ANCHORS[lo + 1] * frac).astype(np.uint8)
+    frac = (pos - lo)[:, None]
+    return np.round(_ANCHORS[lo] * (1 - frac) + _ANCHORS[lo + 1] * frac).astype(np.uint8)
+
+
+_LUT = _build_lut()
 
 
 def overlay(unit_image: np.ndarray, heat: np.ndarray, alpha: float = 0.45) -> np.ndarray:
     """Blend the heatmap (upsampled bilinearly) over the grey image; returns (H, W, 3) uint8."""
     h, w = unit_image.shape
     big = np.asarray(Image.fromarray(heat.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR))
-    grey = np.repeat((np.clip(unit_image, 0, 1) * 255)[..., None], 3, axis=2)
-    weight = alpha * np.clip(big, 0, 1)[..., None]  # cold areas stay grey, hot areas take the colour
-    return (grey * (1 - weight) + colourise(big).astype(np.float32) * weight).astype(np.uint8)
+    big = np.clip(big, 0, 1)
+    grey = (np.clip(unit_image, 0, 1) * 255)[..., None]
+    weight = (alpha * big)[..., None]  # cold areas stay grey, hot areas take the colour
+    return (grey + weight * (colourise(big) - grey)).astype(np.uint8)

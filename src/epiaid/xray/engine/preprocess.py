@@ -15,9 +15,15 @@ INPUT_SIZE = 128
 
 
 def robust_unit(pixels: np.ndarray) -> np.ndarray:
-    """Scale to 0–1 between the 0.5th and 99.5th percentiles (robust to burned-in text and markers)."""
+    """Scale to 0–1 between the 0.5th and 99.5th percentiles (robust to burned-in text and markers).
+
+    Percentiles of images above 256×256 are estimated on a regular subsample of ~65k pixels: exact
+    enough for a contrast window and ~10× cheaper than sorting a megapixel (the 256 px development
+    images are below the limit, so training is unaffected).
+    """
     arr = pixels.astype(np.float32, copy=False)
-    lo, hi = np.percentile(arr, [0.5, 99.5])
+    step = int(np.ceil(np.sqrt(arr.size / 65536))) if arr.size > 65536 else 1
+    lo, hi = np.percentile(arr[::step, ::step], [0.5, 99.5])
     if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-6:
         return np.zeros_like(arr, dtype=np.float32)
     return np.clip((arr - lo) / (hi - lo), 0.0, 1.0)
@@ -40,17 +46,18 @@ def standardise(arr: np.ndarray) -> np.ndarray:
     return ((arr - mean) / max(std, 1e-3)).astype(np.float32)
 
 
-def to_unit_square(pixels: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
+def to_unit_square(pixels: np.ndarray, size: int = INPUT_SIZE, oversample: int = 2) -> np.ndarray:
     """Grey 2-D array (any range, display-ready polarity) -> size×size float32 in 0–1.
 
     Big images are box-averaged down by an integer factor *before* the percentile normalisation, so a
     3000×3000 radiograph costs a few milliseconds instead of a second of sorting (the development
     images are 256 px and take the same path as before: no reduction happens below 2× the input size).
+    ``oversample`` 1 is for display images, where speed matters more than anti-aliasing.
     """
     if pixels.ndim != 2:
         raise ValueError(f"expected a 2-D grey image, got shape {pixels.shape}")
     square = centre_square(pixels)
-    factor = square.shape[0] // (size * 2)
+    factor = square.shape[0] // (size * oversample)
     if factor > 1:  # one pass over the native dtype; no full-size float copy
         n = square.shape[0] // factor * factor
         square = square[:n, :n].reshape(n // factor, factor, n // factor, factor).mean(axis=(1, 3), dtype=np.float32)

@@ -46,14 +46,14 @@ def structured_result(pred: Prediction, image: LoadedImage | None, file: str = "
     }
 
 
-DISPLAY_SIZE = 512
+DISPLAY_SIZE = 384
 
 
 def display_overlay(pred: Prediction, pixels: np.ndarray | None = None) -> np.ndarray:
     """The heatmap over the image at a size a radiologist can look at (the model sees only 128 px)."""
     from epiaid.xray.engine.preprocess import to_unit_square
 
-    base = to_unit_square(pixels, DISPLAY_SIZE) if pixels is not None else pred.unit_image
+    base = to_unit_square(pixels, DISPLAY_SIZE, oversample=1) if pixels is not None else pred.unit_image
     return overlay(base, pred.heatmap)
 
 
@@ -61,7 +61,7 @@ def heatmap_png(pred: Prediction, pixels: np.ndarray | None = None) -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(display_overlay(pred, pixels)).save(buf, format="PNG")
+    Image.fromarray(display_overlay(pred, pixels)).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
