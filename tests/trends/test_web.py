@@ -200,6 +200,7 @@ def test_news_volume_counts_articles_mentioning_the_term_per_day(
     body = client_as(Role.HEALTH_STAFF).get("/api/trends/news-volume?term=마스크").json()
     assert len(body["dates"]) == 6 and all(m <= a for m, a in zip(body["matching"], body["all"], strict=True))
     assert body["matching"][3] > body["matching"][0]  # the generated mask event on day 3
+    assert [b["start_date"] for b in body["bursts"]] == [body["dates"][3]]  # a burst on the event day
 
 
 def test_lead_lag_compares_a_daily_and_a_weekly_series_week_by_week(db: Any) -> None:
@@ -216,3 +217,14 @@ def test_lead_lag_compares_a_daily_and_a_weekly_series_week_by_week(db: Any) -> 
     b = services.save_series(clean(weekly.to_frame("weekly")), "t")[0]
     result = services.lead_lag_between(a, b, max_lag=6)
     assert result["unit"] == "week" and result["lag"] == 2
+
+
+def test_demo_loads_generated_data_on_a_fresh_clone(db: Any) -> None:
+    from epiaid.trends.demo import load_demo
+    from epiaid.trends.models import Article, ArticleReads, Event, TrendSeries
+
+    lines: list[str] = []
+    summary = load_demo(None, lines.append)
+    assert TrendSeries.objects.count() == 2 and Event.objects.count() == 3
+    assert Article.objects.count() > 500 and ArticleReads.objects.exists()
+    assert "generated views" in summary

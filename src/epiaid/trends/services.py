@@ -316,10 +316,17 @@ def news_volume(terms: Iterable[str]) -> dict[str, Any]:
         c[0] += 1
         c[1] += bool(wanted & set(toks))
     days = sorted(counts)
+    matching = [counts[d][1] for d in days]
+    total = [counts[d][0] for d in days]
+    bursts = kleinberg(matching, total) if days else []
     return {
         "dates": [d.isoformat() for d in days],
-        "all": [counts[d][0] for d in days],
-        "matching": [counts[d][1] for d in days],
+        "all": total,
+        "matching": matching,
+        "bursts": [
+            {**b.as_dict(), "start_date": days[b.start].isoformat(), "end_date": days[b.end].isoformat()}
+            for b in bursts
+        ],
     }
 
 
