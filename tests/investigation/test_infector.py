@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from epiaid.investigation.cli import app
-from epiaid.investigation.engine.infector import DS4C, candidate_features, cross_validate, rank
+from epiaid.investigation.engine.infector import DS4C, candidate_features, cross_validate, plot_curve, rank
 
 PATIENTS = (
     (
@@ -73,11 +73,14 @@ def test_missing_files_are_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ds4c_ranking_beats_the_goal_in_cross_validation(shared_data: Path) -> None:
+def test_ds4c_ranking_beats_the_goal_in_cross_validation(shared_data: Path, tmp_path: Path) -> None:
     result = cross_validate(DS4C.load(shared_data / "ds4c"), folds=5, seed=0)
     assert result.cases >= 140
     assert result.top1 >= 0.25 and result.top5 >= 0.60
     assert result.top1 > result.naive_top1
+    assert result.curve[5][0] == result.top5
+    assert plot_curve(result, tmp_path / "topk.png").stat().st_size > 1000
+    assert "plotly" in plot_curve(result, tmp_path / "topk.html").read_text()[:100_000].lower()
 
 
 @pytest.mark.slow

@@ -36,12 +36,15 @@ def evaluate_infectors(
     ds4c: Annotated[Path, typer.Option(help="DS4C dataset folder")],
     folds: Annotated[int, typer.Option(min=2)] = 5,
     seed: int = 0,
+    chart: Annotated[Path | None, typer.Option(help="top-k chart to write (.png or .html)")] = None,
 ) -> None:
     """Grouped cross-validation on the visible known links: top-1 / top-5 and the naive rule."""
-    from epiaid.investigation.engine.infector import DS4C, cross_validate
+    from epiaid.investigation.engine.infector import DS4C, cross_validate, plot_curve
 
     result = cross_validate(DS4C.load(ds4c), folds=folds, seed=seed)
     typer.echo(json.dumps(result.as_dict(), indent=2))
+    if chart is not None:
+        typer.echo(f"chart → {plot_curve(result, chart)}")
 
 
 @app.command("staypoints")

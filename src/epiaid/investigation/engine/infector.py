@@ -15,7 +15,7 @@ latitude, longitude). Routes have dates but no times, so "overlap in time" here 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,7 @@ class Evaluation:
     naive_top1: float
     naive_top5: float
     in_pool: float
+    curve: dict[int, tuple[float, float]] = field(default_factory=dict)  # k → (model, naive) top-k
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -321,6 +322,7 @@ def cross_validate(
         scores[test] = score(model, feats[test])
     naive = naive_scores(feats)
     in_pool = feats.loc[feats["label"] == 1, "case"].nunique() / len(cases)
+    curve = {k: (_topk(feats, scores, cases, k), _topk(feats, naive, cases, k)) for k in range(1, 11)}
     return Evaluation(
         len(cases),
         _topk(feats, scores, cases, 1),
@@ -328,7 +330,42 @@ def cross_validate(
         _topk(feats, naive, cases, 1),
         _topk(feats, naive, cases, 5),
         in_pool,
+        curve,
     )
+
+
+def plot_curve(result: Evaluation, out: Path | str) -> Path:
+    """Top-k accuracy of the model and of the naive rule (PNG, or HTML when ``out`` ends in .html)."""
+    ks = sorted(result.curve)
+    model = [result.curve[k][0] for k in ks]
+    naive = [result.curve[k][1] for k in ks]
+    out = Path(out)
+    if out.suffix == ".html":
+        import plotly.graph_objects as go
+
+        fig = go.Figure([go.Scatter(x=ks, y=model, name="model"), go.Scatter(x=ks, y=naive, name="same day ≤ 100 m")])
+        fig.update_layout(
+            title=f"DS4C infector ranking, {result.cases} cases (grouped CV)",
+            xaxis_title="k",
+            yaxis_title="top-k accuracy",
+            yaxis_range=[0, 1],
+        )
+        fig.write_html(out, include_plotlyjs=True)
+        return out
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig2, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(ks, model, marker="o", label="model")
+    ax.plot(ks, naive, marker="s", label="same day ≤ 100 m")
+    ax.set(xlabel="k", ylabel="top-k accuracy", ylim=(0, 1), title=f"DS4C infector ranking ({result.cases} cases)")
+    ax.legend()
+    fig2.tight_layout()
+    fig2.savefig(out, dpi=120)
+    plt.close(fig2)
+    return out
 
 
 def rank_blank_cases(data: DS4C, top: int = 10, model_factory: ModelFactory = default_model) -> pd.DataFrame:
