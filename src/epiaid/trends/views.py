@@ -6,7 +6,9 @@ import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from django.db.models import Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET
 from epiaid.core.audit import record
 from epiaid.core.roles import Role, role_required
 from epiaid.trends import services
-from epiaid.trends.models import Event, TrendSeries
+from epiaid.trends.models import Article, Event, TrendSeries
 
 TRENDS_ROLES = (Role.HEALTH_STAFF, Role.PROGRAMME_OFFICER)
 
@@ -47,6 +49,18 @@ def _default_since(series: TrendSeries | None) -> date | None:
     return month_before if month_before > series.start else None
 
 
+def _first_change_with_articles(changepoints: list[dict[str, Any]]) -> date | None:
+    """The first change point with stored articles on both sides (else the before/after is empty)."""
+    span = Article.objects.aggregate(first=Min("published"), last=Max("published"))
+    if span["first"] is None:
+        return None
+    for c in changepoints:
+        day = date.fromisoformat(c["date"])
+        if span["first"] < day <= span["last"]:
+            return day
+    return None
+
+
 @require_GET
 @role_required(*TRENDS_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
@@ -55,8 +69,8 @@ def index(request: HttpRequest) -> HttpResponse:
     analysis = services.analyse(series, since=since) if series is not None else None
     term = (request.GET.get("term") or "").strip()[:100] or "코로나19"
     at = _day(request.GET.get("at"))
-    if at is None and analysis and analysis["changepoints"]:
-        at = date.fromisoformat(analysis["changepoints"][0]["date"])
+    if at is None and analysis:
+        at = _first_change_with_articles(analysis["changepoints"])
     related = services.related(term)
     compare = services.compare_around(term, at) if at else None
     media = services.media()
