@@ -59,7 +59,7 @@ def test_case_data_is_only_for_its_assigned_investigators(role: Role, world: Wor
     world.delivered(inv, case_day_rows("S1", DAY))
     user = None if role is Role.PUBLIC else make_user(role, username=f"someone_{role}")
     client = Client() if user is None else signed_in(user)
-    for suffix in ("", "/path", "/staypoints", "/contacts", "/contacts.csv", "/hotspots"):
+    for suffix in ("", "/path", "/staypoints", "/contacts", "/contacts.csv", "/hotspots", "/chains"):
         response = client.get(f"{API}/investigations/{inv.pk}{suffix}")
         assert response.status_code == (401 if role is Role.PUBLIC else 403), suffix
     page = client.get(f"/investigation/{inv.pk}/")
@@ -75,7 +75,7 @@ def test_assigned_investigator_sees_everything_and_every_read_is_audited(world: 
     world.delivered(inv, case_day_rows("S1", DAY))
     client = signed_in(world.investigator)
     before = AuditEvent.objects.count()
-    for suffix in ("", "/path", "/staypoints", "/contacts", "/hotspots"):
+    for suffix in ("", "/path", "/staypoints", "/contacts", "/hotspots", "/chains"):
         assert client.get(f"{API}/investigations/{inv.pk}{suffix}").status_code == 200, suffix
     export = client.get(f"{API}/investigations/{inv.pk}/contacts.csv")
     assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")

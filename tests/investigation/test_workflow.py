@@ -48,6 +48,17 @@ def test_full_chain_from_request_to_contacts(world: World) -> None:
     assert AuditEvent.objects.filter(action="view", target="investigation.path").count() == 1
 
 
+def test_contact_chains_reach_contacts_of_contacts(world: World) -> None:
+    inv = world.open()
+    evening = case_day_rows("S1", DAY) + case_day_rows("X9", DAY, lat=37.56651)
+    later = case_day_rows("X9", DAY, lat=37.60, start_hour=21) + case_day_rows("Y2", DAY, lat=37.60001, start_hour=21)
+    world.delivered(inv, evening + later, scope="area")
+    edges = services.case_contact_chains(world.investigator, inv, hops=2)
+    assert {(e["source"], e["target"], e["hop"]) for e in edges} == {("S1", "X9", 1), ("X9", "Y2", 2)}
+    with pytest.raises(services.BadInput):
+        services.case_contact_chains(world.investigator, inv, hops=9)
+
+
 def test_analysis_before_approval_is_refused_and_audited(world: World) -> None:
     inv = world.open()
     services.request_data(

@@ -279,6 +279,12 @@ def contacts(
     )
 
 
+@router.get("/investigations/{inv_id}/chains", auth=INVESTIGATOR, summary="Contact chains to k hops (edges)")
+def chains(request: HttpRequest, inv_id: int, hops: int = 2) -> list[dict[str, Any]]:
+    inv = _inv(request, inv_id)
+    return _run(lambda: services.case_contact_chains(request.user, inv, hops=hops, request=request))
+
+
 @router.get("/investigations/{inv_id}/contacts.csv", auth=INVESTIGATOR, summary="Export the contact list (CSV)")
 def contacts_export(
     request: HttpRequest, inv_id: int, radius_m: float = 10.0, min_minutes: float = 15.0

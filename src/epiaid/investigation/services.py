@@ -630,6 +630,27 @@ def case_contacts(
     ]
 
 
+def case_contact_chains(
+    actor: Any, inv: Investigation, *, hops: int = 2, request: HttpRequest | None = None
+) -> list[dict[str, Any]]:
+    """Contacts of contacts up to ``hops`` away (time-respecting), as edges."""
+    from epiaid.investigation.engine.analytics import contact_chains
+
+    _analysable(actor, inv, "contacts", request)
+    if not 1 <= hops <= 3:
+        raise BadInput("hops must be 1, 2 or 3")
+    t0, t1 = _window_ts(inv)
+    graph = contact_chains(_backend(inv), inv.subject_pid, t0, t1, hops=hops)
+    edges = [
+        {"source": a, "target": b, "hop": int(d["hop"]), "exposure_minutes": int(d["exposure_minutes"])}
+        for a, b, d in graph.edges(data=True)
+    ]
+    record(
+        request, "view", f"{TARGET}.chains", object_id=inv.pk, actor=actor, detail={"hops": hops, "edges": len(edges)}
+    )
+    return edges
+
+
 def contacts_csv(actor: Any, inv: Investigation, request: HttpRequest | None = None, **kwargs: Any) -> str:
     rows = case_contacts(actor, inv, request=request, **kwargs)
     record(request, "export", f"{TARGET}.contacts", object_id=inv.pk, actor=actor, detail={"rows": len(rows)})

@@ -94,6 +94,8 @@ def contact_chains(
         for row in found.itertuples(index=False):
             if row.last_ts < frontier[row.index_pid]:
                 continue
+            if graph.has_node(row.contact_pid) and graph.nodes[row.contact_pid].get("hop", hop) < hop:
+                continue  # already reached by a shorter chain (the index case included)
             graph.add_edge(row.index_pid, row.contact_pid, exposure_minutes=int(row.exposure_minutes), hop=hop)
             if row.contact_pid not in graph.nodes or "hop" not in graph.nodes[row.contact_pid]:
                 graph.nodes[row.contact_pid].update(hop=hop, since=int(row.first_ts))
