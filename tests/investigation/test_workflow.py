@@ -129,6 +129,18 @@ def test_upload_outside_the_window_or_of_strangers_is_refused_and_nothing_is_los
     assert refusals("delivery") == 4
 
 
+def test_a_providers_drop_folder_delivers_automatically_with_the_same_checks(world: World, tmp_path: Path) -> None:
+    inv = world.open()
+    req = world.approved(inv)
+    adapter = services.DropFolderAdapter(tmp_path)
+    assert services.ingest(world.telco, req, adapter) is None
+    (tmp_path / f"{req.pk}.pings_csv.csv").write_bytes(ping_csv(case_day_rows("S1", DAY)))
+    with pytest.raises(services.Forbidden):
+        services.ingest(world.card_co, req, adapter)
+    delivery = services.ingest(world.telco, req, adapter)
+    assert delivery is not None and delivery.rows == 13
+
+
 def test_requests_outside_the_bounded_window_are_refused(world: World) -> None:
     inv = world.open()
     with pytest.raises(services.BadInput, match="window must lie within"):

@@ -478,6 +478,35 @@ def deliver(
     return delivery
 
 
+class DropFolderAdapter:
+    """Automatic delivery from a provider's drop folder (the 2020 system's "data comes back
+    automatically"): the provider's system writes ``<request id>.<fmt>.csv`` (or ``.parquet``)
+    into its folder; :func:`ingest` picks it up under the provider's account, with every check
+    an upload gets. A carrier's real API client would implement the same ``fetch``."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+
+    def fetch(self, req: DataRequest) -> tuple[bytes, str] | None:
+        for fmt in FORMATS:
+            suffix = "parquet" if fmt == "parquet" else f"{fmt}.csv"
+            path = self.folder / f"{req.pk}.{suffix}"
+            if path.is_file():
+                return path.read_bytes(), fmt
+        return None
+
+
+def ingest(
+    actor: Any, req: DataRequest, adapter: DropFolderAdapter, request: HttpRequest | None = None
+) -> Delivery | None:
+    """Deliver whatever the provider's adapter has for an approved request (None when nothing yet)."""
+    found = adapter.fetch(req)
+    if found is None:
+        return None
+    content, fmt = found
+    return deliver(actor, req, content=content, fmt=fmt, request=request)
+
+
 # --- analysis ------------------------------------------------------------------------------------
 
 
