@@ -62,7 +62,13 @@ def test_a_renamed_term_counts_for_the_same_issue_and_its_takeover_is_visible() 
     assert shares["우한 폐렴"][date(2020, 2, 1)] == 2 and shares["코로나19"][date(2020, 2, 20)] == 2
 
 
-def test_fast_keyword_counting_agrees_with_the_plain_python_reference() -> None:
+@pytest.mark.parametrize("parallel_from", [10**9, 100])
+def test_fast_keyword_counting_agrees_with_the_plain_python_reference(
+    parallel_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from epiaid.trends.engine import keywords
+
+    monkeypatch.setattr(keywords, "PARALLEL_MIN", parallel_from)  # also exercise the threaded scan
     rng = np.random.default_rng(1)
     vocab = ["마스크 품귀", "COVID-19 cases", "날씨 맑음", "신천지 교인", "사회적 거리두기", "백신 개발", "우한 폐렴"]
     texts = [" ".join(rng.choice(vocab, 2)) for _ in range(2000)]

@@ -8,8 +8,10 @@ variants and spaceless forms come from :class:`~epiaid.trends.engine.text.Keywor
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from epiaid.trends.engine.text import KeywordGroup
+
+WORKERS = min(2, os.cpu_count() or 1)
+PARALLEL_MIN = 200_000
 
 
 def _as_array(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -37,8 +42,19 @@ def mentions(texts: Sequence[str] | pa.Array | pa.ChunkedArray, group: KeywordGr
     if not patterns:
         return np.zeros(len(arr), dtype=bool)
     regex = "|".join(re.escape(p) for p in patterns)
-    hit = pc.match_substring_regex(arr, regex, ignore_case=True)
-    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    def scan(part: Any) -> np.ndarray:
+        hit = pc.match_substring_regex(part, regex, ignore_case=True)
+        return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    n = len(arr)
+    if n < PARALLEL_MIN or WORKERS < 2:
+        return scan(arr)
+    # pyarrow releases the GIL inside a kernel, so slices scan in parallel on separate cores.
+    step = -(-n // WORKERS)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        parts = list(pool.map(scan, [arr.slice(i, step) for i in range(0, n, step)]))
+    return np.concatenate(parts)
 
 
 def count_by_day(
