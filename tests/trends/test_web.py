@@ -228,3 +228,16 @@ def test_demo_loads_generated_data_on_a_fresh_clone(db: Any) -> None:
     assert TrendSeries.objects.count() == 2 and Event.objects.count() == 3
     assert Article.objects.count() > 500 and ArticleReads.objects.exists()
     assert "generated views" in summary
+
+
+def test_an_article_table_upload_keeps_valid_rows_and_names_the_bad_ones(
+    client_as: Callable[..., Client], db: Any
+) -> None:
+    text = "제목,본문,날짜,언론사,조회수\n마스크 대란,약국 앞 긴 줄,2020-03-09,가나일보,120\n,,2020-03-09,가나일보,\n"
+    client = client_as(Role.HEALTH_STAFF)
+    response = client.post("/api/trends/articles", {"file": _named(text.encode("cp949"), "a.csv")})
+    assert response.status_code == 200, response.content
+    assert response.json()["added"] == 1 and "empty article" in " ".join(response.json()["notes"])
+    related = client.get("/api/trends/related?term=마스크").json()
+    assert related["documents"] == 1
+    assert client_as(Role.APPROVER).post("/api/trends/articles", {}).status_code == 403

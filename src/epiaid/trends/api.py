@@ -134,3 +134,21 @@ def upload_views(
         raise HttpError(422, str(exc)) from exc
     record(request, "import", "trends.views", detail={k: v for k, v in result.items() if k != "notes"})
     return result
+
+
+@router.post("/articles", summary="Upload an article table (title, body, date, outlet, section, url, views)")
+def upload_articles(
+    request: HttpRequest, file: UploadedFile = File(...), fallback_date: date | None = None
+) -> dict[str, Any]:
+    from epiaid.core.korean import TextError
+    from epiaid.trends.engine.articles import read_articles
+
+    if file.size and file.size > MAX_UPLOAD * 10:
+        raise HttpError(413, f"file is larger than {MAX_UPLOAD * 10 // 1024 // 1024} MB")
+    try:
+        table = read_articles(file.read(), fallback_date=fallback_date.isoformat() if fallback_date else None)
+    except (TextError, ValueError) as exc:
+        raise HttpError(422, str(exc)) from exc
+    added = services.save_articles(table)
+    record(request, "import", "trends.articles", detail={"rows": len(table.frame), "added": added})
+    return {"rows": len(table.frame), "added": added, "notes": [str(i) for i in table.issues]}
