@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 from ninja import NinjaAPI
 
-from epiaid.core.capabilities import CAPABILITIES
+from epiaid.core.capabilities import capability_modules
 
 api = NinjaAPI(
     title="epiaid API",
@@ -23,13 +21,7 @@ def health(request):  # type: ignore[no-untyped-def]
     return {"status": "ok"}
 
 
-for _cap in CAPABILITIES:
-    try:
-        _module = importlib.import_module(f"{_cap.app}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{_cap.app}.api":
-            raise
-        continue
+for _cap, _module in capability_modules("api"):
     _router = getattr(_module, "router", None)
     if _router is not None:
         api.add_router(f"/{_cap.slug}/", _router, tags=[_cap.slug])

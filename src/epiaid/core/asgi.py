@@ -5,7 +5,6 @@ A capability may put a fast path in front of Django by exposing ``wrap(app) -> a
 per-request cost, not the lookup, bounds its throughput). Everything else goes through Django.
 """
 
-import importlib
 import os
 
 from django.core.asgi import get_asgi_application
@@ -15,15 +14,9 @@ django_application = get_asgi_application()
 
 
 def _wrapped(app):  # type: ignore[no-untyped-def]
-    from epiaid.core.capabilities import CAPABILITIES
+    from epiaid.core.capabilities import capability_modules
 
-    for cap in CAPABILITIES:
-        try:
-            module = importlib.import_module(f"{cap.app}.asgi")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{cap.app}.asgi":
-                raise
-            continue
+    for _cap, module in capability_modules("asgi"):
         app = module.wrap(app)
     return app
 

@@ -6,7 +6,9 @@ so adding a capability never means editing four files.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,20 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 
 CAPABILITY_APPS: tuple[str, ...] = tuple(c.app for c in CAPABILITIES)
+
+
+def capability_modules(name: str) -> list[tuple[Capability, ModuleType]]:
+    """Each capability's optional ``<app>.<name>`` module (api, urls, asgi, demo), in registry order.
+
+    A capability without that module is skipped; an import error *inside* an existing module is raised,
+    never mistaken for absence.
+    """
+    found = []
+    for cap in CAPABILITIES:
+        dotted = f"{cap.app}.{name}"
+        try:
+            found.append((cap, importlib.import_module(dotted)))
+        except ModuleNotFoundError as exc:
+            if exc.name != dotted:
+                raise
+    return found

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from epiaid.core import views
 from epiaid.core.api import api
-from epiaid.core.capabilities import CAPABILITIES
+from epiaid.core.capabilities import capability_modules
 
 admin.site.site_header = "epiaid"
 
@@ -24,15 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
 ]
 
-for _cap in CAPABILITIES:
-    try:
-        importlib.import_module(f"{_cap.app}.urls")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{_cap.app}.urls":
-            raise
-        continue
-    urlpatterns.append(path(f"{_cap.slug}/", include(f"{_cap.app}.urls")))
-    _extra = importlib.import_module(f"{_cap.app}.urls")
-    urlpatterns.extend(getattr(_extra, "root_urlpatterns", []))
+for _cap, _urls in capability_modules("urls"):
+    urlpatterns.append(path(f"{_cap.slug}/", include(_urls)))
+    urlpatterns.extend(getattr(_urls, "root_urlpatterns", []))
 
 __all__ = ["i18n_patterns", "urlpatterns"]

@@ -7,7 +7,6 @@ the real data directory when ``../shared/data`` exists (and ``--synthetic`` is n
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 
-from epiaid.core.capabilities import CAPABILITIES
+from epiaid.core.capabilities import capability_modules
 from epiaid.core.roles import GROUP_ROLES, ensure_role_groups
 
 
@@ -35,13 +34,7 @@ class Command(BaseCommand):
             shared = None
         source = f"real data from {shared}" if shared else "generated demo data"
         self.stdout.write(f"Loading {source}")
-        for cap in CAPABILITIES:
-            try:
-                module = importlib.import_module(f"{cap.app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{cap.app}.demo":
-                    raise
-                continue
+        for cap, module in capability_modules("demo"):
             summary = module.load_demo(shared, self.stdout.write)
             self.stdout.write(f"  {cap.slug}: {summary}")
         if not options["no_admin"]:
