@@ -26,6 +26,18 @@ OUTLETS: tuple[OutletRow, ...] = (
 )
 
 
+def run_coroutine(coro: Any) -> Any:
+    """Run a coroutine to completion on a fresh thread.
+
+    Playwright's sync API keeps an event loop running in the main thread of an xdist worker once a
+    browser test has run there, and ``asyncio.run`` refuses to nest inside it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def parsed(rows: tuple[OutletRow, ...] = OUTLETS) -> ParseResult:
     return ParseResult(rows=list(rows), read=len(rows))
 
@@ -80,7 +92,7 @@ def call_asgi(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run_coroutine(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], dict(start["headers"]), body

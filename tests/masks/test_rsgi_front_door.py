@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -19,6 +18,7 @@ import pytest
 from django.test import Client
 
 from epiaid.masks import services
+from tests.masks.conftest import run_coroutine
 
 V1 = "/corona19-masks/v1/"
 REPO = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def rsgi(method: str, path: str, query: str = "", body: bytes = b"", headers: An
     from epiaid.masks.rsgi import MaskRSGI
 
     proto = Proto(body)
-    asyncio.run(MaskRSGI().__rsgi__(Scope(method, path, query, headers), proto))
+    run_coroutine(MaskRSGI().__rsgi__(Scope(method, path, query, headers), proto))
     return proto
 
 
