@@ -52,6 +52,21 @@ class LazyGroup(click.Group):
         command.name = cmd_name
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Translate the exits of Typer's own click copy into ours, so ``--help`` and errors end cleanly."""
+        from typer._click import exceptions as typer_click
+        from typer.exceptions import Abort, Exit
+
+        try:
+            return super().invoke(ctx)
+        except Exit as exc:
+            ctx.exit(exc.exit_code)
+        except Abort as exc:
+            raise click.Abort() from exc
+        except typer_click.ClickException as exc:
+            exc.show()
+            ctx.exit(exc.exit_code)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, help_) for name, (_, help_) in sorted(LAZY_COMMANDS.items())])
