@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import sparse
 
 from epiaid.repurposing.engine import features as F
+from epiaid.repurposing.engine.forest import FlatForest
 
 MODES = ("pair", "drug", "target", "both")
 KS = (3, 15)
@@ -48,6 +49,7 @@ class Memory:
     y: np.ndarray  # n_d × n_p, NaN where unmeasured
     drug_index: dict[str, int] = field(init=False)
     protein_index: dict[str, int] = field(init=False)
+    _stats: MemoryStats | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.drug_index = {d: i for i, d in enumerate(self.drug_ids)}
@@ -71,6 +73,17 @@ class Memory:
             pairs["drug_id"].map(self.drug_index).to_numpy(dtype=int),
             pairs["protein_id"].map(self.protein_index).to_numpy(dtype=int),
         )
+
+    def stats(self) -> MemoryStats:
+        """Statistics of the full memory, computed on first use and kept.
+
+        They depend only on the training affinities, yet cost a dozen SVDs: recomputing them for
+        every batch of pairs (every ``predict_members`` call, every ranking chunk) dominated scoring.
+        Callers must not edit ``y`` in place after the first call (training masks copies instead).
+        """
+        if self._stats is None:
+            self._stats = MemoryStats.of(self.y)
+        return self._stats
 
 
 @dataclass
@@ -131,6 +144,43 @@ def soft_impute(resid: np.ndarray, mask: np.ndarray, rank: int, iters: int = 12,
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 1e-12, num / np.maximum(den, 1e-12), np.nan)
+
+
+@dataclass
+class MemoryStats:
+    """Per-drug / per-protein summaries, residuals and their low-rank completion for one affinity matrix."""
+
+    y0: np.ndarray  # affinities with NaN -> 0
+    mfd: np.ndarray  # 1.0 where measured
+    dcount: np.ndarray
+    pcount: np.ndarray
+    dmean: np.ndarray
+    pmean: np.ndarray
+    dstd: np.ndarray
+    pstd: np.ndarray
+    resid: np.ndarray
+    low_rank: np.ndarray
+
+    @classmethod
+    def of(cls, y: np.ndarray) -> MemoryStats:
+        mask = ~np.isnan(y)
+        y0 = np.where(mask, y, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dcount = mask.sum(1).astype(float)
+            pcount = mask.sum(0).astype(float)
+            dmean = _ratio(y0.sum(1), dcount)
+            pmean = _ratio(y0.sum(0), pcount)
+            gmean = float(y0.sum() / max(mask.sum(), 1))
+            dstd = np.sqrt(np.maximum(_ratio((y0**2).sum(1), dcount) - dmean**2, 0.0))
+            pstd = np.sqrt(np.maximum(_ratio((y0**2).sum(0), pcount) - pmean**2, 0.0))
+        resid = np.where(
+            mask,
+            y - np.nan_to_num(dmean, nan=gmean)[:, None] - np.nan_to_num(pmean, nan=gmean)[None, :] + gmean,
+            0.0,
+        )
+        mfd = mask.astype(np.float64)
+        low_rank = soft_impute(resid, mask, MF_RANK)
+        return cls(y0, mfd, dcount, pcount, dmean, pmean, dstd, pstd, resid, low_rank)
 
 
 @dataclass
@@ -195,23 +245,9 @@ def pair_features(
     ``y`` is ``mem.y`` possibly with cells masked (out-of-fold training); a drug or protein whose
     memory row is all NaN behaves exactly like one never seen.
     """
-    mask = ~np.isnan(y)
-    y0 = np.where(mask, y, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dcount = mask.sum(1).astype(float)
-        pcount = mask.sum(0).astype(float)
-        dmean = _ratio(y0.sum(1), dcount)
-        pmean = _ratio(y0.sum(0), pcount)
-        gmean = float(y0.sum() / max(mask.sum(), 1))
-        dstd = np.sqrt(np.maximum(_ratio((y0**2).sum(1), dcount) - dmean**2, 0.0))
-        pstd = np.sqrt(np.maximum(_ratio((y0**2).sum(0), pcount) - pmean**2, 0.0))
-    resid = np.where(
-        mask,
-        y - np.nan_to_num(dmean, nan=gmean)[:, None] - np.nan_to_num(pmean, nan=gmean)[None, :] + gmean,
-        0.0,
-    )
-    mfd = mask.astype(np.float64)
-    low_rank = soft_impute(resid, mask, MF_RANK)
+    st = mem.stats() if y is mem.y else MemoryStats.of(y)
+    dcount, pcount, dmean, pmean, dstd, pstd = st.dcount, st.pcount, st.dmean, st.pmean, st.dstd, st.pstd
+    y0, resid, mfd, low_rank = st.y0, st.resid, st.mfd, st.low_rank
 
     q_mem_d = np.array([mem.drug_index.get(d, -1) for d in q.drug_ids])
     q_mem_p = np.array([mem.protein_index.get(p, -1) for p in q.protein_ids])
@@ -338,6 +374,13 @@ class DTIModel:
     feature_names: list[str]
     memory: Memory | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    _forests: list[FlatForest] | None = field(default=None, repr=False)
+
+    def forests(self) -> list[FlatForest]:
+        """The boosters flattened for the fast tree walker (same outputs bit for bit), built once."""
+        if self._forests is None or len(self._forests) != len(self.boosters):
+            self._forests = [FlatForest.from_booster(b) for b in self.boosters]
+        return self._forests
 
     # ---- training -------------------------------------------------------------------------------
     @classmethod
@@ -416,8 +459,8 @@ class DTIModel:
         for start in range(0, len(pairs), chunk):
             sl = slice(start, start + chunk)
             X = pair_features(self.memory, self.memory.y, q, self.embedder, qd[sl], qp[sl], dsim, psim)
-            for m, b in enumerate(self.boosters):
-                out[m, sl] = b.predict(X, num_threads=self.info.get("predict_threads", 1))
+            for m, forest in enumerate(self.forests()):
+                out[m, sl] = forest.predict(X, threads=self.info.get("predict_threads", 1))
         return out
 
     def predict(self, pairs: pd.DataFrame, drugs: dict[str, str], proteins: dict[str, str]) -> np.ndarray:
