@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -80,30 +81,67 @@ def _time(value: Any) -> str | None:
     return value.strftime("%H:%M") if value else None
 
 
-def public_visit(visit: Visit) -> dict[str, Any]:
-    return {
-        "id": visit.id,
-        "route": route_token(visit.case_id),
-        "date": visit.date.isoformat(),
-        "start_time": _time(visit.start_time),
-        "end_time": _time(visit.end_time),
-        "place_name": visit.place_name,
-        "place_name_en": visit.place_name_en,
-        "category": visit.category,
-        "address": visit.address,
-        "lat": visit.lat,
-        "lng": visit.lng,
+#: Columns a visit is rendered from; ``serialise_visits`` reads exactly these with ``values()``.
+VISIT_COLUMNS = (
+    "id",
+    "case_id",
+    "date",
+    "start_time",
+    "end_time",
+    "place_name",
+    "place_name_en",
+    "category",
+    "address",
+    "lat",
+    "lng",
+)
+STAFF_COLUMNS = ("case__number", "disclosed", "source", "province")
+
+
+def visit_dict(row: Mapping[str, Any], route: str, *, staff: bool) -> dict[str, Any]:
+    """The one rendering of a visit, for a database row or a model: public fields, plus staff fields."""
+    data: dict[str, Any] = {
+        "id": row["id"],
+        "route": route,
+        "date": row["date"].isoformat(),
+        "start_time": _time(row["start_time"]),
+        "end_time": _time(row["end_time"]),
+        "place_name": row["place_name"],
+        "place_name_en": row["place_name_en"],
+        "category": row["category"],
+        "address": row["address"],
+        "lat": row["lat"],
+        "lng": row["lng"],
     }
+    if staff:
+        data.update(
+            {
+                "case": row["case__number"],
+                "disclosed": row["disclosed"],
+                "source": row["source"],
+                "province": row["province"],
+            }
+        )
+    return data
+
+
+def _model_row(visit: Visit, *, staff: bool) -> dict[str, Any]:
+    row = {name: getattr(visit, name) for name in VISIT_COLUMNS}
+    if staff:
+        row.update(
+            {
+                "case__number": visit.case.number,
+                "disclosed": visit.disclosed,
+                "source": visit.source,
+                "province": visit.province,
+            }
+        )
+    return row
+
+
+def public_visit(visit: Visit) -> dict[str, Any]:
+    return visit_dict(_model_row(visit, staff=False), route_token(visit.case_id), staff=False)
 
 
 def staff_visit(visit: Visit) -> dict[str, Any]:
-    data = public_visit(visit)
-    data.update(
-        {
-            "case": visit.case.number,
-            "disclosed": visit.disclosed,
-            "source": visit.source,
-            "province": visit.province,
-        }
-    )
-    return data
+    return visit_dict(_model_row(visit, staff=True), route_token(visit.case_id), staff=True)

@@ -150,30 +150,35 @@ def _text(row: dict[str, str], name: str, *, required: bool = False, max_length:
     return value
 
 
+def _strptime_any(value: str, formats: tuple[str, ...]) -> datetime | None:
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 def _date(row: dict[str, str], name: str, *, required: bool = False) -> date | None:
     value = (row.get(name) or "").strip()
     if not value or value == "-":
         if required:
             raise RowError(name, "is empty")
         return None
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise RowError(name, f"is not a date (YYYY-MM-DD): {value!r}")
+    parsed = _strptime_any(value, ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"))
+    if parsed is None:
+        raise RowError(name, f"is not a date (YYYY-MM-DD): {value!r}")
+    return parsed.date()
 
 
 def _time(row: dict[str, str], name: str) -> time | None:
     value = (row.get(name) or "").strip()
     if not value:
         return None
-    for fmt in ("%H:%M", "%H:%M:%S"):
-        try:
-            return datetime.strptime(value, fmt).time()
-        except ValueError:
-            continue
-    raise RowError(name, f"is not a time (HH:MM): {value!r}")
+    parsed = _strptime_any(value, ("%H:%M", "%H:%M:%S"))
+    if parsed is None:
+        raise RowError(name, f"is not a time (HH:MM): {value!r}")
+    return parsed.time()
 
 
 def _int(row: dict[str, str], name: str) -> int | None:
