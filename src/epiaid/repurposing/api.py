@@ -22,6 +22,10 @@ class JobIn(Schema):
     targets_fasta: str = ""
     library_csv: str = ""
     antivirals_only: bool = False
+    dock_top: int = 0
+    dock_target: str = "3CL"
+    dock_exhaustiveness: int = 8
+    dock_time_limit_s: float = 300.0
 
 
 @router.get("/jobs", summary="List ranking jobs")
@@ -39,6 +43,10 @@ def submit_job(request: HttpRequest, payload: JobIn) -> dict[str, Any]:
             targets_fasta=payload.targets_fasta,
             library_text=payload.library_csv,
             antivirals_only=payload.antivirals_only,
+            dock_top=payload.dock_top,
+            dock_target=payload.dock_target,
+            dock_exhaustiveness=payload.dock_exhaustiveness,
+            dock_time_limit_s=payload.dock_time_limit_s,
         )
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
@@ -81,3 +89,14 @@ def get_ranking(request: HttpRequest, job_id: int, target: str | None = None, li
         {k: (None if v != v else v) for k, v in row.items()}  # NaN is not JSON
         for row in table[cols].to_dict(orient="records")
     ]
+
+
+@router.get("/jobs/{job_id}/docking", summary="Vina docking re-rank of a finished job's shortlist")
+def get_docking(request: HttpRequest, job_id: int) -> list[dict[str, Any]]:
+    job = get_object_or_404(RankJob, pk=job_id)
+    record(request, "view", "repurposing.docking", object_id=job.pk)
+    try:
+        table = services.job_docking(job)
+    except FileNotFoundError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return table.to_dict(orient="records")  # type: ignore[return-value]

@@ -37,6 +37,12 @@ class RankJob(models.Model):
     n_targets = models.IntegerField(default=0)
     n_drugs = models.IntegerField(default=0)
     n_problems = models.IntegerField(default=0)
+    # Optional docking re-rank of one target's shortlist after the ranking (0 = no docking).
+    dock_top = models.IntegerField(default=0)
+    dock_target = models.CharField(max_length=100, blank=True)
+    dock_exhaustiveness = models.IntegerField(default=8)
+    dock_time_limit_s = models.FloatField(default=300.0)
+    dock_summary = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -57,6 +63,8 @@ class RankJob(models.Model):
         self.n_drugs = info["n_drugs"]
         self.n_problems = info["n_problems"]
         self.message = f"{info['n_drugs']} drugs × {info['n_targets']} targets ranked ({info['unit']})"
+        if self.dock_summary:
+            self.message = f"{self.message}; {self.dock_summary}"[:500]
         self.finished_at = timezone.now()
         self.save()
 
@@ -72,6 +80,17 @@ class RankJob(models.Model):
             "n_targets": self.n_targets,
             "n_drugs": self.n_drugs,
             "n_problems": self.n_problems,
+            "docking": (
+                {
+                    "target": self.dock_target,
+                    "top": self.dock_top,
+                    "exhaustiveness": self.dock_exhaustiveness,
+                    "time_limit_s": self.dock_time_limit_s,
+                    "summary": self.dock_summary,
+                }
+                if self.dock_top
+                else None
+            ),
             "created_at": self.created_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }

@@ -20,6 +20,8 @@ from epiaid.repurposing.engine.data import load_benchmark, load_test_pairs
 #: Roles that may run and read repurposing jobs: reviewers (scientific review) and programme officers
 #: (decide which candidates go to assays). Front-line staff do not need unvalidated affinity hypotheses.
 ALLOWED_ROLES = ("reviewer", "programme_officer")
+#: Most drugs one web job may dock (each takes ~10 s to ~15 min of one core).
+MAX_WEB_DOCK_TOP = 50
 
 
 # ---- science entry points (no Django) -------------------------------------------------------------
@@ -174,6 +176,11 @@ def weights_root() -> Path | None:
     return Path(root) if root else None
 
 
+def docking_structure() -> Path:
+    """The receptor web jobs dock into: SARS-CoV-2 Mpro with the N3 inhibitor (box = chain C)."""
+    return dti_data_dir() / "structures" / "6lu7.pdb"
+
+
 def jobs_dir() -> Path:
     from django.conf import settings
 
@@ -188,18 +195,42 @@ def create_job(
     library_text: str = "",
     library_name: str = "",
     antivirals_only: bool = False,
+    dock_top: int = 0,
+    dock_target: str = "3CL",
+    dock_exhaustiveness: int = 8,
+    dock_time_limit_s: float = 300.0,
 ) -> Any:
-    """Store a job's inputs (pasted FASTA / uploaded library or the shared defaults) and queue it."""
+    """Store a job's inputs (pasted FASTA / uploaded library or the shared defaults) and queue it.
+
+    With ``dock_top`` > 0 the best-ranked drugs of the target matching ``dock_target`` are docked
+    into the Mpro N3 site (6LU7) after the ranking; the limits keep one web job from holding the
+    server's CPU for hours (the CLI has no such limits).
+    """
     from epiaid.repurposing.models import RankJob
 
     if benchmark not in ("davis", "kiba"):
         raise ValueError(f"benchmark: unknown {benchmark!r} (davis or kiba)")
+    if not 0 <= dock_top <= MAX_WEB_DOCK_TOP:
+        raise ValueError(f"dock_top: {dock_top} is outside 0–{MAX_WEB_DOCK_TOP} drugs")
+    if dock_top:
+        if not dock_target.strip():
+            raise ValueError("dock_target: name the target whose shortlist to dock (e.g. 3CL)")
+        if not 1 <= dock_exhaustiveness <= 32:
+            raise ValueError(f"dock_exhaustiveness: {dock_exhaustiveness} is outside 1–32")
+        if not 5 <= dock_time_limit_s <= 3600:
+            raise ValueError(f"dock_time_limit_s: {dock_time_limit_s:g} is outside 5–3600 seconds")
+        if not docking_structure().is_file():
+            raise ValueError(f"docking needs the receptor structure {docking_structure()}, which is absent")
     job = RankJob.objects.create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
         benchmark=benchmark,
         antivirals_only=antivirals_only,
         targets_label="pasted FASTA" if targets_fasta.strip() else "SARS-CoV-2 proteins",
         library_label=library_name or ("uploaded library" if library_text else "approved drugs"),
+        dock_top=dock_top,
+        dock_target=dock_target.strip()[:100] if dock_top else "",
+        dock_exhaustiveness=dock_exhaustiveness,
+        dock_time_limit_s=dock_time_limit_s,
     )
     folder = jobs_dir() / str(job.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -263,6 +294,8 @@ def run_job(job_id: int) -> None:
             weights_root=weights_root(),
             progress=progress,
         )
+        if job.dock_top:
+            dock_job(job, folder)
         job.refresh_from_db()
         job.finish(info)
     except Exception as exc:  # stored on the job for the user; the traceback goes to the job folder
@@ -271,6 +304,64 @@ def run_job(job_id: int) -> None:
         job.fail(f"{type(exc).__name__}: {exc}")
     finally:
         close_old_connections()
+
+
+def dock_job(job: Any, folder: Path) -> None:
+    """Dock the job's shortlist after its ranking; progress and the outcome are stored on the job.
+
+    A docking failure (no matching target, receptor preparation) does not discard the finished
+    ranking: the job ends ``done`` and says plainly that docking failed and why.
+    """
+    from epiaid.repurposing.models import RankJob
+
+    done = [0]
+    total = [job.dock_top]
+
+    def on_total(n: int) -> None:
+        total[0] = n
+        RankJob.objects.filter(pk=job.pk).update(message=f"ranking done; docking 0 of {n} drugs")
+
+    def on_result(row: dict[str, Any]) -> None:
+        done[0] += 1
+        RankJob.objects.filter(pk=job.pk).update(
+            message=f"ranking done; docking {done[0]} of {total[0]} drugs ({row.get('name', row['drug_id'])}: "
+            f"{row.get('status')})"
+        )
+
+    try:
+        table = run_docking(
+            ranking=folder / "out" / "ranking.csv",
+            target=job.dock_target,
+            top=job.dock_top,
+            library=None,
+            pdb=docking_structure(),
+            receptor_chains="A",
+            ligand_chain="C",
+            exhaustiveness=job.dock_exhaustiveness,
+            time_limit_s=job.dock_time_limit_s,
+            workers=1,
+            seed=0,
+            out=folder / "docking",
+            on_result=on_result,
+            on_total=on_total,
+        )
+        ok = int((table["status"] == "ok").sum()) if "status" in table else 0
+        summary = f"docked {ok} of {len(table)} drugs into 6LU7"
+        if ok < len(table):
+            summary += f" ({len(table) - ok} failed or timed out: see the docking table)"
+    except Exception as exc:  # the ranking stays valid; the reason is shown to the user
+        (folder / "docking_error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        summary = f"docking failed: {type(exc).__name__}: {exc}"
+    RankJob.objects.filter(pk=job.pk).update(dock_summary=summary[:300])
+
+
+def job_docking(job: Any) -> pd.DataFrame:
+    """The docking table of a finished job (best Vina score first)."""
+    path = Path(job.work_dir) / "docking" / "docking_ranked.csv"
+    if job.status != "done" or not job.dock_top or not path.is_file():
+        raise FileNotFoundError(f"job {job.pk} has no docking results (status {job.status})")
+    table = pd.read_csv(path, dtype={"drug_id": str})
+    return table.astype(object).where(table.notna(), None)  # NaN (no score, no error) is not JSON
 
 
 def start_job(job: Any) -> threading.Thread | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,6 +47,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             library_text=library_text,
             library_name=(upload.name or "") if upload is not None else "",
             antivirals_only=request.POST.get("antivirals_only") == "on",
+            **_docking_options(request),
         )
     except ValueError as exc:
         messages.error(request, str(exc))
@@ -55,11 +57,34 @@ def submit(request: HttpRequest) -> HttpResponse:
     return redirect("repurposing:job", job_id=job.pk)
 
 
+def _docking_options(request: HttpRequest) -> dict[str, Any]:
+    """The form's docking fields; a malformed number is named rather than silently ignored."""
+    if request.POST.get("dock") != "on":
+        return {}
+    options: dict[str, Any] = {"dock_target": request.POST.get("dock_target", "3CL")}
+    for field, cast in (("dock_top", int), ("dock_exhaustiveness", int), ("dock_time_limit_s", float)):
+        raw = request.POST.get(field, "").strip()
+        if raw:
+            try:
+                options[field] = cast(raw)
+            except ValueError:
+                raise ValueError(f"{field}: {raw!r} is not a number") from None
+    options.setdefault("dock_top", 10)
+    return options
+
+
 @role_required(*services.ALLOWED_ROLES)
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(RankJob, pk=job_id)
     record(request, "view", "repurposing.job", object_id=job.pk)
-    return render(request, "repurposing/job.html", {"job": job, "job_data": job.as_dict()})
+    docking = None
+    if job.dock_top and job.status == RankJob.Status.DONE:
+        try:
+            docking = services.job_docking(job).to_dict(orient="records")
+            record(request, "view", "repurposing.docking", object_id=job.pk)
+        except FileNotFoundError:
+            docking = []
+    return render(request, "repurposing/job.html", {"job": job, "job_data": job.as_dict(), "docking": docking})
 
 
 @role_required(*services.ALLOWED_ROLES)

@@ -8,6 +8,7 @@ virus (new targets) or a new library (new chemistry) really looks like.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,8 +46,13 @@ def cross_validate(
     threads: int = 1,
     max_folds: int | None = None,
     progress: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """CI and MSE per outer fold (and their mean ± sd); out-of-fold predictions are pooled too."""
+    """CI and MSE per outer fold (and their mean ± sd); out-of-fold predictions are pooled too.
+
+    With ``cache_dir`` every finished fold's out-of-fold predictions are kept there, so a run cut
+    short (CPU time is scarce on a laptop) resumes at the next fold instead of starting over.
+    """
     say = progress or (lambda _m: None)
     folds = outer_folds(bench, setting, k, seed)
     rows: list[dict[str, Any]] = []
@@ -55,27 +61,41 @@ def cross_validate(
     for f in range(k if max_folds is None else min(k, max_folds)):
         tr = bench.train.loc[folds != f]
         te = bench.train.loc[folds == f]
-        model = DTIModel.fit(
-            bench.name,
-            bench.drugs,
-            bench.proteins,
-            tr,
-            mode=SETTINGS[setting],
-            members=members,
-            rounds=rounds,
-            seed=seed,
-            threads=threads,
-        )
-        model.memory = Memory.build(bench.drugs, bench.proteins, tr)
-        pred = model.predict(te, bench.drugs, bench.proteins)
         y = te["y"].to_numpy(dtype=float)
+        cached = _fold_cache(cache_dir, bench, setting, k, members, rounds, seed, f)
+        if cached is not None and cached.is_file():
+            with np.load(cached) as stored:
+                pred, cpu_seconds = stored["pred"], float(stored["cpu_seconds"])
+            if len(pred) != len(te):
+                raise ValueError(f"{cached} does not match fold {f} ({len(pred)} != {len(te)} rows): delete it")
+            say(f"{bench.name} {setting} fold {f}: reusing {cached.name}")
+        else:
+            model = DTIModel.fit(
+                bench.name,
+                bench.drugs,
+                bench.proteins,
+                tr,
+                mode=SETTINGS[setting],
+                members=members,
+                rounds=rounds,
+                seed=seed,
+                threads=threads,
+            )
+            model.memory = Memory.build(bench.drugs, bench.proteins, tr)
+            pred = model.predict(te, bench.drugs, bench.proteins)
+            cpu_seconds = float(model.info["cpu_seconds"])
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                partial = cached.with_name(cached.stem + ".partial.npz")
+                np.savez(partial, pred=pred, cpu_seconds=cpu_seconds)
+                partial.replace(cached)
         rows.append(
             {
                 "fold": f,
                 "n": len(te),
                 "ci": concordance_index(y, pred),
                 "mse": mse(y, pred),
-                "cpu_seconds": model.info["cpu_seconds"],
+                "cpu_seconds": cpu_seconds,
             }
         )
         pooled_y.append(y)
@@ -95,3 +115,14 @@ def cross_validate(
         "rounds": rounds,
         "seed": seed,
     }
+
+
+def _fold_cache(
+    cache_dir: Path | None, bench: Benchmark, setting: str, k: int, members: int, rounds: int, seed: int, fold: int
+) -> Path | None:
+    """One file per fold, named by everything that changes its predictions (the data by a digest)."""
+    if cache_dir is None:
+        return None
+    digest = pd.util.hash_pandas_object(bench.train[["drug_id", "protein_id", "y"]], index=False).sum()
+    key = f"{bench.name}-{setting}-k{k}-m{members}-r{rounds}-s{seed}-{int(digest) & 0xFFFFFFFF:08x}"
+    return cache_dir / f"{key}-fold{fold}.npz"

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import sparse
 
 from epiaid.repurposing.engine import features as F
+from epiaid.repurposing.engine.compiled import CompiledForest, compile_member, load_compiled
 from epiaid.repurposing.engine.forest import FlatForest
 
 MODES = ("pair", "drug", "target", "both")
@@ -374,13 +375,26 @@ class DTIModel:
     feature_names: list[str]
     memory: Memory | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    _forests: list[FlatForest] | None = field(default=None, repr=False)
+    _forests: list[FlatForest | CompiledForest] | None = field(default=None, repr=False)
 
-    def forests(self) -> list[FlatForest]:
-        """The boosters flattened for the fast tree walker (same outputs bit for bit), built once."""
+    def forests(self) -> list[FlatForest | CompiledForest]:
+        """Fast tree scorers equal to ``Booster.predict`` bit for bit, built once per model.
+
+        Compiled libraries (``epiaid repurpose compile``) when cached for every member, else the
+        numba walker over flattened trees.
+        """
         if self._forests is None or len(self._forests) != len(self.boosters):
-            self._forests = [FlatForest.from_booster(b) for b in self.boosters]
+            texts = [b.model_to_string() for b in self.boosters]
+            compiled = load_compiled(texts)
+            walkers: list[FlatForest | CompiledForest] = [*compiled] if compiled is not None else []
+            self._forests = walkers or [FlatForest.from_model_string(t) for t in texts]
         return self._forests
+
+    def compile(self, threads: int = 1, progress: Callable[[str], None] | None = None) -> list[Path]:
+        """Build (or find cached) native libraries for every member; later ``forests()`` use them."""
+        paths = [compile_member(b.model_to_string(), threads=threads, progress=progress) for b in self.boosters]
+        self._forests = None
+        return paths
 
     # ---- training -------------------------------------------------------------------------------
     @classmethod

@@ -15,6 +15,10 @@
     if (job.status === "done") {
       var link = document.getElementById("report-link");
       if (link) { link.hidden = false; }
+      // The job page renders the docking table on the server: show it by reloading once.
+      if (job.docking && document.getElementById("report-link") && !document.getElementById("docking")) {
+        window.location.reload();
+      }
     }
   }
   function tick() {
