@@ -149,3 +149,17 @@ def train(
                   "--runs", runs])
     evaluate.main(["--data", str(data), "--out", str(work)])
     export.main(["--data", str(data), "--out", str(work)])
+
+
+@app.command("train-orientation")
+def train_orientation(
+    data: Path = typer.Option(..., exists=True, file_okay=False, help="the cxr data directory"),
+    out: Path | None = typer.Option(None, help="JSON to write (default: the shipped weights/orientation.json)"),
+    c: float = typer.Option(0.03, help="inverse L2 regularisation strength"),
+    max_false_rejection: float = typer.Option(0.005, help="out-of-fold false-rejection target for upright films"),
+) -> None:
+    """Train the upright/rotated check (patient-grouped 5-fold CV, threshold out of fold) and write its JSON."""
+    from epiaid.xray.engine import orientation
+
+    cv = orientation.train(data, out or orientation.WEIGHTS_FILE, c, max_false_rejection)
+    typer.echo(json.dumps(cv, indent=2))

@@ -1,8 +1,10 @@
 """Pixel-level checks that an image can be a frontal chest radiograph (header checks live in imaging).
 
-These are deliberately simple and explainable: shape, emptiness and contrast. The learned check — the
-distance of the network's pooled features from the training images' — runs inside the predictor
-because it needs the model's features.
+These are deliberately simple and explainable: shape, emptiness, contrast and symmetry, then a small
+learned orientation check (:mod:`~epiaid.xray.engine.orientation`: a rotated or upside-down film is still
+a radiograph and would otherwise be scored). The other learned check — the distance of the network's
+pooled features from the training images' — runs inside the predictor because it needs the model's
+features.
 """
 
 from __future__ import annotations
@@ -37,18 +39,23 @@ def check_pixels(pixels: np.ndarray) -> None:
     if mid < 0.2:
         raise ImageRejected("not_radiograph", f"only {mid:.0%} of pixels are mid-grey; this looks like a "
                                               "drawing, document or mask rather than a radiograph")
-    mirror = mirror_correlation(pixels)
+    from epiaid.xray.engine.orientation import THUMB, shipped_model
+    from epiaid.xray.engine.preprocess import to_unit_square
+
+    thumb = to_unit_square(pixels, THUMB)  # one thumbnail serves the symmetry and orientation checks
+    mirror = mirror_correlation(thumb)
     if mirror < MIN_MIRROR_CORRELATION:
         raise ImageRejected("not_frontal", f"left and right halves are mirror-opposites (correlation "
                                            f"{mirror:.2f}); a frontal chest film is roughly symmetric")
+    turned = shipped_model().problem(thumb)
+    if turned:
+        raise ImageRejected("wrong_orientation", f"the film {turned}; rotate it upright and send it again")
 
 
-def mirror_correlation(pixels: np.ndarray) -> float:
-    """Correlation of the left half with the mirrored right half (64 px thumbnail)."""
-    from epiaid.xray.engine.preprocess import to_unit_square
-
-    thumb = to_unit_square(pixels, 64)
-    left, right = thumb[:, :32].ravel(), thumb[:, 32:][:, ::-1].ravel()
+def mirror_correlation(thumb: np.ndarray) -> float:
+    """Correlation of the left half with the mirrored right half of the 64 px thumbnail."""
+    half = thumb.shape[1] // 2
+    left, right = thumb[:, :half].ravel(), thumb[:, half:][:, ::-1].ravel()
     if left.std() < 1e-6 or right.std() < 1e-6:
         return 0.0
     return float(np.corrcoef(left, right)[0, 1])

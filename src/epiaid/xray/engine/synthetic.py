@@ -25,17 +25,29 @@ CT_STORAGE = UID("1.2.840.10008.5.1.4.1.1.2")
 
 
 def phantom(size: int = 512, opacity: float = 0.0, seed: int = 0) -> np.ndarray:
-    """(size, size) float in 0–1, bright = dense. ``opacity`` 0–1 adds patchy density in the lower lungs."""
+    """(size, size) float in 0–1, bright = dense. ``opacity`` 0–1 adds patchy density in the lower lungs.
+
+    The layout follows the mean of the development films closely enough for the orientation check to
+    see it upright: air beside the neck at the top, shoulders and clavicles, lung fields that taper to
+    the apices, the heart low and to the image's right, and a bright abdomen under the diaphragm.
+    """
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size] / size
-    img = 0.55 + 0.15 * np.exp(-((xx - 0.5) ** 2) / 0.08)
-    for cx in (0.32, 0.68):
-        lung = ((xx - cx) / 0.15) ** 2 + ((yy - 0.5) / 0.3) ** 2 < 1
-        img = np.where(lung, 0.18 + 0.05 * rng.random(img.shape), img)
-    img += 0.25 * (np.abs(xx - 0.5) < 0.035)  # spine
-    img += 0.2 * ((((xx - 0.56) / 0.12) ** 2 + ((yy - 0.66) / 0.12) ** 2) < 1)  # heart
+    half_width = 0.12 + 0.34 * np.clip(yy / 0.22, 0, 1) ** 0.5  # neck widening into the shoulders
+    body = np.abs(xx - 0.5) < half_width
+    img = np.where(body, 0.5 + 0.35 * np.clip((yy - 0.55) / 0.3, 0, 1), 0.08)
+    img += 0.12 * np.exp(-((xx - 0.5) ** 2) / 0.02)  # mediastinum
+    for side in (-1, 1):
+        cx = 0.5 + side * 0.2
+        lung_half_width = 0.05 + 0.1 * np.clip((yy - 0.12) / 0.35, 0, 1)
+        lung = (np.abs(xx - cx) < lung_half_width) & (yy > 0.12) & (yy < 0.7 - 0.06 * np.abs(xx - cx) / 0.15)
+        img = np.where(lung, 0.2 + 0.05 * rng.random(img.shape), img)
+        clavicle = np.abs(yy - (0.2 - 0.05 * side * (xx - 0.5))) < 0.012
+        img += 0.15 * (clavicle & (np.abs(xx - 0.5 - side * 0.15) < 0.15))
+    img += 0.25 * (np.abs(xx - 0.5) < 0.035) * (yy > 0.05)  # spine
+    img += 0.2 * ((((xx - 0.56) / 0.12) ** 2 + ((yy - 0.58) / 0.11) ** 2) < 1)  # heart
     for _ in range(int(opacity * 12)):
-        cx, cy = rng.choice([0.3, 0.7]) + rng.normal(0, 0.04), rng.uniform(0.5, 0.75)
+        cx, cy = 0.5 + rng.choice([-0.2, 0.2]) + rng.normal(0, 0.04), rng.uniform(0.4, 0.65)
         img += 0.25 * opacity * np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / 0.004))
     img += rng.normal(0, 0.015, img.shape)
     return np.clip(img, 0, 1).astype(np.float32)
