@@ -74,17 +74,32 @@ def rank_targets(
     }
 
 
-def shortlist(ranking: Path, target: str, top: int) -> list[tuple[str, str, str]]:
+def shortlist(ranking: Path, target: str, top: int, include: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """The ``top`` best-ranked drugs of the target matching ``target``, plus named reference drugs.
+
+    ``include`` (names or drug ids, any case) adds comparators such as a published top five or an
+    approved inhibitor wherever they ranked; a name that matches nothing is an error, not a silent gap.
+    """
     table = pd.read_csv(ranking, dtype={"drug_id": str})
     names = sorted(t for t in table["target"].unique() if target.lower() in str(t).lower())
     if not names:
         raise ValueError(f"{ranking}: no target matching {target!r} (targets: {', '.join(table['target'].unique())})")
-    sub = table[table["target"] == names[0]].sort_values("rank").head(top)
+    rows = table[table["target"] == names[0]].sort_values("rank")
+    picked = rows.head(top)
+    wanted = [w.strip().lower() for w in include if w.strip()]
+    if wanted:
+        key_name = rows["name"].astype(str).str.lower()
+        key_id = rows["drug_id"].astype(str).str.lower()
+        missing = [w for w in wanted if not ((key_name == w) | (key_id == w)).any()]
+        if missing:
+            raise ValueError(f"{ranking}: no drug named {', '.join(missing)} in the ranking of {names[0]}")
+        extra = rows[key_name.isin(wanted) | key_id.isin(wanted)]
+        picked = pd.concat([picked, extra]).drop_duplicates("drug_id")
     return list(
         zip(
-            sub["drug_id"],
-            sub["name"].astype(str),
-            sub["smiles"] if "smiles" in sub else [""] * len(sub),
+            picked["drug_id"],
+            picked["name"].astype(str),
+            picked["smiles"] if "smiles" in picked else [""] * len(picked),
             strict=True,
         )
     )
@@ -96,6 +111,7 @@ def run_docking(
     target: str,
     top: int,
     library: Path | None,
+    include: tuple[str, ...] = (),
     pdb: Path,
     receptor_chains: str,
     ligand_chain: str,
@@ -112,7 +128,7 @@ def run_docking(
     from epiaid.repurposing.engine.data import read_smiles_library
 
     if ranking is not None:
-        drugs = shortlist(ranking, target, top)
+        drugs = shortlist(ranking, target, top, include)
         if not all(s for _, _, s in drugs):
             raise ValueError(f"{ranking} has no smiles column: re-run `epiaid repurpose rank`")
     elif library is not None:
