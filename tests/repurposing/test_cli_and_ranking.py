@@ -201,3 +201,33 @@ def test_dock_command_reranks_a_shortlist_and_reports_failures(shared_data: Path
     table = pd.read_csv(tmp_path / "run" / "docking_ranked.csv")
     assert list(table["name"]) == ["paracetamol", "glycol"]  # best (most negative) score first
     assert (table["status"] == "ok").all() and table["score_kcal_mol"].is_monotonic_increasing
+
+
+def test_compile_command_makes_predictions_use_native_trees_with_identical_output(
+    synthetic_dti: Path, synthetic_weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from epiaid.repurposing.engine.compiled import CompiledForest, compiler_available
+    from epiaid.repurposing.engine.forest import FlatForest
+
+    if why := compiler_available():
+        pytest.skip(f"compiled trees unavailable here: {why}")
+    monkeypatch.setenv("EPIAID_REPURPOSING_COMPILED_DIR", str(tmp_path / "compiled"))
+    walked, _ = services.predict_test_pairs("davis", synthetic_dti, synthetic_weights)
+
+    result = runner.invoke(
+        app, ["compile", "--benchmark", "davis", "--modes", "pair,drug", "--weights", str(synthetic_weights)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "davis/pair: 2 libraries ready" in result.output and "davis/drug: no weights" in result.output
+
+    from epiaid.repurposing.engine.model import DTIModel
+    from epiaid.repurposing.engine.training import weights_for
+
+    model = DTIModel.load(weights_for("davis", "pair", synthetic_weights))
+    assert all(isinstance(f, CompiledForest) for f in model.forests())
+    compiled, _ = services.predict_test_pairs("davis", synthetic_dti, synthetic_weights)
+    assert compiled["prediction"].equals(walked["prediction"])  # bit for bit
+
+    monkeypatch.setenv("EPIAID_REPURPOSING_COMPILED_DIR", str(tmp_path / "empty"))
+    uncompiled = DTIModel.load(weights_for("davis", "pair", synthetic_weights))
+    assert all(isinstance(f, FlatForest) for f in uncompiled.forests())
