@@ -96,6 +96,28 @@ def get_heatmap_dicom(request: HttpRequest, study_id: int) -> HttpResponse:
     return resp
 
 
+def _sr_response(request: HttpRequest, read: Read) -> HttpResponse:
+    record(request, "xray.export_sr", services.AUDIT_TARGET, object_id=read.study_id,
+           detail={"read": read.pk, "model_sha256": read.model_sha256})
+    resp = HttpResponse(services.structured_report_for(read), content_type="application/dicom")
+    resp["Content-Disposition"] = f'attachment; filename="study-{read.study_id}-read-{read.pk}-sr.dcm"'
+    return resp
+
+
+@router.get("/studies/{study_id}/sr.dcm", summary="The latest read as a DICOM Comprehensive SR (TID 1500)")
+def get_structured_report(request: HttpRequest, study_id: int) -> HttpResponse:
+    return _sr_response(request, _read_or_404(study_id))
+
+
+@router.get("/reads/{read_id}/sr.dcm", response={200: None, 404: ErrorOut},
+            summary="One read as a DICOM Comprehensive SR (TID 1500)")
+def get_read_structured_report(request: HttpRequest, read_id: int) -> HttpResponse | Status[Any]:
+    read = Read.objects.select_related("study").filter(pk=read_id).first()
+    if read is None:
+        return Status(404, {"detail": f"no read with id {read_id}"})
+    return _sr_response(request, read)
+
+
 @router.post("/studies/{study_id}/review", response={201: dict, 400: ErrorOut},
              summary="Confirm or override the latest read (audited with the model hash)")
 def post_review(request: HttpRequest, study_id: int, body: ReviewIn) -> Status[Any]:

@@ -9,6 +9,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -70,6 +71,7 @@ def read(
     json_out: Path | None = typer.Option(None, "--json", help="write the structured result here"),
     heatmap: Path | None = typer.Option(None, help="write the heatmap overlay PNG here"),
     secondary_capture: Path | None = typer.Option(None, "--sc", help="write a DICOM Secondary Capture here"),
+    structured_report: Path | None = typer.Option(None, "--sr", help="write a DICOM Comprehensive SR here"),
 ) -> None:
     """Read one image and print the structured result (exit code 2 with the reason when rejected)."""
     from epiaid.xray.engine.imaging import ImageRejected
@@ -90,6 +92,21 @@ def read(
         heatmap.write_bytes(heatmap_png(r.prediction, r.image.pixels))
     if secondary_capture:
         secondary_capture.write_bytes(make_sc(r.prediction, r.image))
+    if structured_report:
+        structured_report.write_bytes(_sr_bytes(r, file))
+
+
+def _sr_bytes(r: Any, file: Path) -> bytes:
+    """SR of a fresh read: the DICOM header as evidence, or hash-derived stand-in UIDs for PNG/JPEG."""
+    import hashlib
+
+    from epiaid.xray.engine.infer import default_predictor
+    from epiaid.xray.engine.sr import stand_in_source, structured_report, values_of
+
+    source = r.image.dataset
+    if source is None:
+        source = stand_in_source(hashlib.sha256(file.read_bytes()).hexdigest())
+    return structured_report(values_of(r.prediction, default_predictor().threshold), source)
 
 
 @app.command()

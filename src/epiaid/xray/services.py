@@ -177,3 +177,44 @@ def secondary_capture_for(read: Read) -> bytes:
 
     image = load_image(media_bytes(read.study.stored_file), read.study.filename)
     return secondary_capture(default_predictor().run(image), image)
+
+
+def _operating_point(model_sha256: str) -> float | None:
+    """The shipped p_pneumonia threshold, when the read was made by the shipped weights."""
+    import json
+
+    from epiaid.xray.engine.infer import MODEL_NAME, WEIGHTS_DIR
+
+    meta = json.loads((WEIGHTS_DIR / f"{MODEL_NAME}.json").read_text())
+    if meta.get("sha256") != model_sha256:
+        return None
+    return float(meta["operating_point"]["p_pneumonia_threshold"])
+
+
+def structured_report_for(read: Read) -> bytes:
+    """The DICOM Comprehensive SR of one stored read (its recorded values, not a re-run), filed in the
+    source study and referencing the source image; PNG/JPEG inputs get hash-derived stand-in UIDs.
+
+    The SR's own UIDs derive from the input, the read and the model, so downloading twice gives the same
+    instance (a PACS replaces rather than duplicates it)."""
+    import io
+
+    import pydicom
+    from pydicom.uid import generate_uid
+
+    from epiaid.xray.engine.imaging import looks_like_dicom
+    from epiaid.xray.engine.sr import ReadValues, stand_in_source, structured_report
+
+    study = read.study
+    data = media_bytes(study.stored_file)
+    source: pydicom.Dataset
+    if study.kind == "dicom" or looks_like_dicom(data):
+        source = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+    else:
+        source = stand_in_source(study.sha256, patient_id=study.patient_ref)
+    values = ReadValues(read.p_pneumonia, read.p_covid, read.severity_extent, read.severity_opacity, read.flag,
+                        read.urgency, read.model_sha256, p_pneumonia_threshold=_operating_point(read.model_sha256))
+    seed = [study.sha256, read.model_sha256]
+    return structured_report(values, source,
+                             sop_instance_uid=generate_uid(entropy_srcs=[*seed, str(read.pk), "sr"]),
+                             series_instance_uid=generate_uid(entropy_srcs=[*seed, "sr-series"]))
