@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -116,6 +117,22 @@ def get_read_structured_report(request: HttpRequest, read_id: int) -> HttpRespon
     if read is None:
         return Status(404, {"detail": f"no read with id {read_id}"})
     return _sr_response(request, read)
+
+
+@router.post("/dicomweb/studies", response={200: dict, 202: dict, 409: dict, 400: ErrorOut, 415: ErrorOut},
+             summary="DICOMweb STOW-RS: store and score Part-10 instances (multipart/related; type=application/dicom)",
+             openapi_extra={"requestBody": {"content": {'multipart/related; type="application/dicom"': {
+                 "schema": {"type": "string", "format": "binary"}}}}})
+def stow_rs(request: HttpRequest) -> HttpResponse:
+    from epiaid.xray.engine.dicomweb import StowError
+
+    try:
+        status, answer = services.ingest_stow(request.META.get("CONTENT_TYPE", ""), request.body, request)
+    except StowError as exc:
+        record(request, "xray.stow_refused", services.AUDIT_TARGET, detail={"status": exc.status,
+                                                                              "detail": exc.detail})
+        return HttpResponse(json.dumps({"detail": exc.detail}), status=exc.status, content_type="application/json")
+    return HttpResponse(json.dumps(answer), status=status, content_type="application/dicom+json")
 
 
 @router.post("/studies/{study_id}/review", response={201: dict, 400: ErrorOut},

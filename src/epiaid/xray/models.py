@@ -7,12 +7,13 @@ from django.db import models
 
 
 class Study(models.Model):
-    """One received image (upload, API, C-STORE or demo); rejected inputs are kept with their reason."""
+    """One received image (upload, API, C-STORE, STOW-RS or demo); rejected inputs are kept with their reason."""
 
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload page"
         API = "api", "REST API"
         CSTORE = "cstore", "DICOM C-STORE"
+        STOW = "stow", "DICOMweb STOW-RS"
         DEMO = "demo", "Demo data"
 
     class Status(models.TextChoices):

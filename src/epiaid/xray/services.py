@@ -94,6 +94,38 @@ def ingest_from_cstore(data: bytes, calling_ae: str) -> str:
     return outcome.study.status if outcome.read else f"rejected: {outcome.study.reject_code}"
 
 
+def ingest_stow(content_type: str, body: bytes, request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """A DICOMweb STOW-RS request: every ``application/dicom`` part goes through :func:`ingest` exactly as
+    a C-STORE does; returns the HTTP status and the DICOM JSON answer (raises ``StowError`` for a request
+    that is not a STOW-RS body at all)."""
+    from epiaid.xray.engine.dicomweb import DICOM_MEDIA_TYPE, InstanceOutcome, instance_uids, split_parts, stow_response
+    from epiaid.xray.engine.imaging import looks_like_dicom
+
+    parts = split_parts(content_type, body)
+    sender = request.user.get_username() if request.user.is_authenticated else ""
+    outcomes: list[InstanceOutcome] = []
+    for part in parts:
+        sop_class, sop_instance = instance_uids(part.data)
+        if part.content_type != DICOM_MEDIA_TYPE:
+            outcomes.append(InstanceOutcome(sop_class, sop_instance, False, code="wrong_media_type",
+                                            reason=f"part {part.index} is {part.content_type}, not "
+                                                   f"{DICOM_MEDIA_TYPE}; it was not stored"))
+            continue
+        if not looks_like_dicom(part.data):
+            outcomes.append(InstanceOutcome(sop_class, sop_instance, False, code="not_part10",
+                                            reason=f"part {part.index} is not a DICOM Part-10 file (no 'DICM' "
+                                                   "preamble); it was not stored"))
+            continue
+        done = ingest(part.data, f"stow-{part.index}.dcm", Study.Source.STOW, request=request, sender=sender)
+        outcomes.append(InstanceOutcome(sop_class, sop_instance, done.read is not None, study_id=done.study.pk,
+                                        code=done.study.reject_code, reason=done.study.reject_reason))
+    status, answer = stow_response(outcomes, "/api/xray/studies/{study_id}")
+    record(request, "xray.stow", AUDIT_TARGET,
+           detail={"parts": len(parts), "scored": sum(o.scored for o in outcomes), "status": status,
+                   "studies": [o.study_id for o in outcomes if o.study_id is not None]})
+    return status, answer
+
+
 def latest_read(study: Study) -> Read | None:
     return study.reads.order_by("-created_at", "-pk").first()
 

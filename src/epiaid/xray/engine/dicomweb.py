@@ -1,0 +1,135 @@
+"""DICOMweb STOW-RS (PS3.18 §10.5) without the web framework: split the request, build the response.
+
+A PACS or gateway that speaks DICOMweb rather than DIMSE pushes a ``multipart/related;
+type="application/dicom"`` body of Part-10 instances. Each part goes through the same ingest path as a
+C-STORE (stored, checked, scored or rejected with its reason); this module only parses the body and writes
+the DICOM JSON answer:
+
+* scored instances are listed in the Referenced SOP Sequence (0008,1199) with a Retrieve URL pointing at
+  the study's structured result;
+* instances refused by the frontal-chest checks, undecodable parts and parts of another media type are in
+  the Failed SOP Sequence (0008,1198) with Failure Reason 0xC000 ("cannot understand"). The refused study
+  is still kept on the server with its reason (nothing is scored silently, nothing is lost); the reason
+  text and the server's study id travel in a private block (creator ``EPIAID XRAY 1``:
+  (0099,1001) reject code, (0099,1002) reason, (0099,1003) study id), which any DICOM JSON reader keeps.
+
+HTTP status as the standard says: 200 all stored, 202 some failed, 409 none stored; 415 for a body that
+is not ``multipart/related`` of ``application/dicom``.
+
+The multipart body is split by the standard library's MIME parser (binary-safe with the HTTP policy;
+tested byte-for-byte), rather than by hand.
+"""
+
+from __future__ import annotations
+
+import email.policy
+from dataclasses import dataclass
+from email.parser import BytesParser
+from typing import Any
+
+PRIVATE_CREATOR = "EPIAID XRAY 1"
+CANNOT_UNDERSTAND = 0xC000
+DICOM_MEDIA_TYPE = "application/dicom"
+
+
+class StowError(ValueError):
+    """The request as a whole cannot be processed; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass
+class Part:
+    index: int  # 1-based position in the body, for messages
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class InstanceOutcome:
+    """What happened to one part: ``study_id`` is set whenever the server kept a record of it."""
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    scored: bool
+    study_id: int | None = None
+    code: str = ""
+    reason: str = ""
+
+
+def split_parts(content_type: str, body: bytes) -> list[Part]:
+    """The parts of a STOW-RS request body; raises :class:`StowError` for a request that is not one."""
+    head = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type or 'application/octet-stream'}\r\n\r\n".encode("latin-1"), headersonly=True)
+    if head.get_content_type() != "multipart/related":
+        raise StowError(415, f"STOW-RS needs Content-Type multipart/related; got {content_type or 'none'!r}")
+    declared = str(head.get_param("type") or "").lower()
+    if declared and declared != DICOM_MEDIA_TYPE:
+        raise StowError(415, f'only type="{DICOM_MEDIA_TYPE}" is accepted (Part-10 instances); got {declared!r}')
+    if not head.get_param("boundary"):
+        raise StowError(400, "the multipart/related Content-Type has no boundary parameter")
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
+    if not message.is_multipart():
+        raise StowError(400, "the body could not be split into parts (check the boundary)")
+    parts = [Part(i, p.get_content_type(), p.get_payload(decode=True) or b"")  # type: ignore[arg-type]
+             for i, p in enumerate(message.iter_parts(), start=1)]
+    if not parts:
+        raise StowError(400, "the multipart body holds no parts")
+    return parts
+
+
+def _text(value: str) -> dict[str, Any]:
+    return {"vr": "LO", "Value": [value[:64]]} if value else {"vr": "LO"}
+
+
+def _uid(value: str) -> dict[str, Any]:
+    return {"vr": "UI", "Value": [value]} if value else {"vr": "UI"}
+
+
+def _private(outcome: InstanceOutcome) -> dict[str, Any]:
+    item: dict[str, Any] = {"00990010": {"vr": "LO", "Value": [PRIVATE_CREATOR]}}
+    if outcome.code:
+        item["00991001"] = _text(outcome.code)
+    if outcome.reason:
+        item["00991002"] = {"vr": "UT", "Value": [outcome.reason]}
+    if outcome.study_id is not None:
+        item["00991003"] = {"vr": "IS", "Value": [outcome.study_id]}
+    return item
+
+
+def stow_response(outcomes: list[InstanceOutcome], study_url: str) -> tuple[int, dict[str, Any]]:
+    """HTTP status and DICOM JSON body; ``study_url`` is formatted with ``{study_id}``."""
+    stored, failed = [], []
+    for o in outcomes:
+        item = {"00081150": _uid(o.sop_class_uid), "00081155": _uid(o.sop_instance_uid), **_private(o)}
+        if o.scored:
+            item["00081190"] = {"vr": "UR", "Value": [study_url.format(study_id=o.study_id)]}
+            stored.append(item)
+        else:
+            item["00081197"] = {"vr": "US", "Value": [CANNOT_UNDERSTAND]}
+            failed.append(item)
+    body: dict[str, Any] = {}
+    if failed:
+        body["00081198"] = {"vr": "SQ", "Value": failed}
+    if stored:
+        body["00081199"] = {"vr": "SQ", "Value": stored}
+    status = 200 if not failed else 202 if stored else 409
+    return status, body
+
+
+def instance_uids(data: bytes) -> tuple[str, str]:
+    """SOP Class and Instance UID of a Part-10 blob, or empty strings when it cannot be parsed."""
+    import io
+
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, specific_tags=["SOPClassUID",
+                                                                                     "SOPInstanceUID"])
+        return str(ds.get("SOPClassUID", "") or ""), str(ds.get("SOPInstanceUID", "") or "")
+    except Exception:  # any parse failure just means "no UIDs to report"
+        return "", ""
