@@ -6,3 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 OMP_NUM_THREADS=${THREADS:-2} "$PY" bench/xray/latency.py --n "${N:-200}" --threads "${THREADS:-2}" "$@"
+# STOW-RS body splitting: our delimiter split vs the standard library's MIME parser (same bytes out).
+"$PY" bench/xray/stow_split.py

@@ -3,6 +3,7 @@ C-STORE, and the DICOM JSON answer says per instance what happened and why."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -14,6 +15,8 @@ import numpy as np
 import pydicom
 import pytest
 from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from epiaid.core.models import AuditEvent
 from epiaid.core.roles import GROUP_ROLES, Role
@@ -50,6 +53,34 @@ def test_parts_come_back_byte_for_byte(chest_dicom: bytes) -> None:
     parts = split_parts(CONTENT_TYPE, multipart(chest_dicom, tricky))
     assert [p.data for p in parts] == [chest_dicom, tricky]
     assert [p.index for p in parts] == [1, 2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=300).filter(lambda b: f"--{BOUNDARY}".encode() not in b), min_size=1, max_size=4),
+       st.sampled_from(["", "preamble text\r\n"]), st.sampled_from(["", "epilogue"]))
+def test_any_binary_parts_survive_the_split_byte_for_byte(payloads: list[bytes], preamble: str,
+                                                          epilogue: str) -> None:
+    body = preamble.encode() + multipart(*payloads) + epilogue.encode()
+    assert [p.data for p in split_parts(CONTENT_TYPE, body)] == payloads
+
+
+def test_a_part_without_content_type_is_taken_as_dicom_and_base64_parts_are_decoded(chest_dicom: bytes) -> None:
+    body = (f"--{BOUNDARY}\r\n\r\n".encode() + chest_dicom + b"\r\n"
+            + f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
+            + base64.b64encode(chest_dicom) + f"\r\n--{BOUNDARY}--".encode())
+    parts = split_parts(CONTENT_TYPE, body)
+    assert [(p.content_type, p.data) for p in parts] == [("application/dicom", chest_dicom)] * 2
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b"no boundary anywhere", "does not contain its boundary"),
+    (f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\nhalf a file".encode(), "closing boundary"),
+    (f"--{BOUNDARY}--\r\n".encode(), "no parts"),
+])
+def test_malformed_bodies_are_refused_with_the_problem_named(body: bytes, words: str) -> None:
+    with pytest.raises(StowError) as info:
+        split_parts(CONTENT_TYPE, body)
+    assert info.value.status == 400 and words in info.value.detail
 
 
 @pytest.mark.parametrize(("content_type", "status"), [

@@ -16,15 +16,16 @@ the DICOM JSON answer:
 HTTP status as the standard says: 200 all stored, 202 some failed, 409 none stored; 415 for a body that
 is not ``multipart/related`` of ``application/dicom``.
 
-The multipart body is split by the standard library's MIME parser (binary-safe with the HTTP policy;
-tested byte-for-byte), rather than by hand.
+Part headers are read by the standard library's MIME header parser; the body is split on the
+delimiter directly (see :func:`_split_body` for why and how fast).
 """
 
 from __future__ import annotations
 
+import base64
 import email.policy
 from dataclasses import dataclass
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser
 from typing import Any
 
 PRIVATE_CREATOR = "EPIAID XRAY 1"
@@ -62,24 +63,60 @@ class InstanceOutcome:
 
 def split_parts(content_type: str, body: bytes) -> list[Part]:
     """The parts of a STOW-RS request body; raises :class:`StowError` for a request that is not one."""
-    head = BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {content_type or 'application/octet-stream'}\r\n\r\n".encode("latin-1"), headersonly=True)
+    head = BytesHeaderParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type or 'application/octet-stream'}\r\n\r\n".encode("latin-1"))
     if head.get_content_type() != "multipart/related":
         raise StowError(415, f"STOW-RS needs Content-Type multipart/related; got {content_type or 'none'!r}")
     declared = str(head.get_param("type") or "").lower()
     if declared and declared != DICOM_MEDIA_TYPE:
         raise StowError(415, f'only type="{DICOM_MEDIA_TYPE}" is accepted (Part-10 instances); got {declared!r}')
-    if not head.get_param("boundary"):
+    boundary = str(head.get_param("boundary") or "")
+    if not boundary:
         raise StowError(400, "the multipart/related Content-Type has no boundary parameter")
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
-    if not message.is_multipart():
-        raise StowError(400, "the body could not be split into parts (check the boundary)")
-    parts = [Part(i, p.get_content_type(), p.get_payload(decode=True) or b"")  # type: ignore[arg-type]
-             for i, p in enumerate(message.iter_parts(), start=1)]
+    parts = []
+    for index, (headers, data) in enumerate(_split_body(body, boundary.encode("latin-1")), start=1):
+        fields = BytesHeaderParser(policy=email.policy.HTTP).parsebytes(headers + b"\r\n\r\n")
+        media = fields.get_content_type() if fields.get("Content-Type") else DICOM_MEDIA_TYPE
+        if str(fields.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+            data = base64.b64decode(data)
+        parts.append(Part(index, media, data))
     if not parts:
         raise StowError(400, "the multipart body holds no parts")
     return parts
+
+
+def _split_body(body: bytes, boundary: bytes) -> list[tuple[bytes, bytes]]:
+    """(header bytes, payload) of each part, per RFC 2046 §5.1.1.
+
+    Hand-written on purpose: the standard library's MIME parser splits correctly but line by line in
+    Python — 0.8–1.6 s for a body of three 8 MB radiographs, more than reading them — while splitting on
+    the delimiter with ``bytes.split`` takes tens of milliseconds (``bench/xray/stow_split.py`` prints
+    the ratio). The byte-for-byte round trip is property-tested.
+    """
+    delimiter = b"--" + boundary
+    if body.startswith(delimiter):
+        rest = body[len(delimiter):]
+    else:
+        first = body.find(b"\r\n" + delimiter)
+        if first < 0:
+            raise StowError(400, "the body does not contain its boundary (check the boundary parameter)")
+        rest = body[first + 2 + len(delimiter):]
+    out: list[tuple[bytes, bytes]] = []
+    for segment in rest.split(b"\r\n" + delimiter):
+        if segment.startswith(b"--"):  # the close delimiter: anything after it is an epilogue
+            return out
+        line_end = segment.find(b"\r\n")  # the rest of the delimiter line is transport padding
+        if line_end < 0:
+            raise StowError(400, f"part {len(out) + 1} has no header section")
+        segment = segment[line_end + 2:]
+        if segment.startswith(b"\r\n"):
+            out.append((b"", segment[2:]))
+            continue
+        header_end = segment.find(b"\r\n\r\n")
+        if header_end < 0:
+            raise StowError(400, f"part {len(out) + 1} has no blank line after its headers")
+        out.append((segment[:header_end], segment[header_end + 4:]))
+    raise StowError(400, "the body ends without the closing boundary (truncated upload?)")
 
 
 def _text(value: str) -> dict[str, Any]:
