@@ -75,6 +75,8 @@ def test_the_shipped_check_documents_its_evidence_and_rejects_few_upright_films(
     assert meta["classes"] == list(orientation.CLASSES) and meta["features"] == orientation.FEATURE_NAMES
     assert meta["cv"]["false_rejection_upright_original"] <= 0.01
     assert meta["cv"]["detection_rotated_any"] >= 0.95
+    for source in meta["cv"]["leave_one_source_out"].values():  # a source the model never saw
+        assert source["false_rejection_upright_original"] <= 0.01 and source["detection_rotated_any"] >= 0.95
     assert "orientation" in meta["training"]["command"]
     card = (orientation.WEIGHTS_FILE.parent / "MODEL_CARD.md").read_text()
     assert "## Orientation check" in card
