@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -12,6 +13,7 @@ from django.test import Client
 from epiaid.core.models import AuditEvent
 from epiaid.core.roles import GROUP_ROLES, Role
 from epiaid.xray import services
+from epiaid.xray.engine.synthetic import to_dicom
 from epiaid.xray.models import Override, Read, Study
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +52,9 @@ def test_study_page_is_for_radiologists_only(client_as: Callable[..., Client], s
     resp = client_as(role).get(f"/xray/study/{scored.study_id}/")
     check(resp.status_code, role)
     if role in ALLOWED:
-        assert f"/api/xray/studies/{scored.study_id}/heatmap.png" in resp.content.decode()
+        page = resp.content.decode()
+        assert f"/api/xray/studies/{scored.study_id}/heatmap.png" in page
+        assert f"/api/xray/studies/{scored.study_id}/sr.dcm" in page  # the DICOM SR download
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -92,3 +96,13 @@ def test_rejected_study_page_shows_the_reason(client_as: Callable[..., Client], 
     study = services.ingest(b"hello", "note.txt", Study.Source.UPLOAD).study
     page = client_as(Role.CLINICIAN).get(f"/xray/study/{study.pk}/").content.decode()
     assert "not_an_image" in page
+
+
+def test_uploading_a_film_on_its_side_explains_the_rotation(client_as: Callable[..., Client], media: Path,
+                                                            chest: np.ndarray) -> None:
+    turned = to_dicom(np.ascontiguousarray(np.rot90(chest, 1)))
+    resp = client_as(Role.CLINICIAN).post("/xray/upload/", {"files": [SimpleUploadedFile("side.dcm", turned)]},
+                                          follow=True)
+    assert "rotated 90° counter-clockwise" in resp.content.decode()
+    study = Study.objects.get()
+    assert study.status == Study.Status.REJECTED and study.reject_code == "wrong_orientation"
