@@ -122,14 +122,12 @@ def ligand_pdbqt(smiles: str, seed: int = 0) -> tuple[str, dict[str, int]]:
     """Protonated 3D ligand as PDBQT, with its size (heavy atoms, rotatable bonds)."""
     from meeko import MoleculePreparation, PDBQTWriterLegacy
     from rdkit import Chem, RDLogger
-    from rdkit.Chem import AllChem, Lipinski
+    from rdkit.Chem import AllChem
 
     RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
-    mol = Chem.MolFromSmiles(smiles)
+    mol = _largest_fragment(smiles)
     if mol is None:
         raise ValueError("unparseable SMILES")
-    frags = Chem.GetMolFrags(mol, asMols=True)
-    mol = max(frags, key=lambda m: m.GetNumHeavyAtoms())  # drop counter-ions and salts
     molh = Chem.AddHs(mol)
     params = AllChem.ETKDGv3()  # type: ignore[attr-defined]
     params.randomSeed = seed
@@ -143,7 +141,27 @@ def ligand_pdbqt(smiles: str, seed: int = 0) -> tuple[str, dict[str, int]]:
     text, ok, err = PDBQTWriterLegacy.write_string(setups[0])
     if not ok:
         raise ValueError(f"PDBQT writing failed: {err}")
-    return text, {"heavy_atoms": mol.GetNumHeavyAtoms(), "rot_bonds": Lipinski.NumRotatableBonds(mol)}  # type: ignore[attr-defined]
+    return text, molecule_size(smiles)
+
+
+def _largest_fragment(smiles: str) -> Any:
+    """The drug itself without counter-ions and salts, or None for unparseable SMILES."""
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return None
+    return max(Chem.GetMolFrags(mol, asMols=True), key=lambda m: m.GetNumHeavyAtoms())
+
+
+def molecule_size(smiles: str) -> dict[str, int]:
+    """Heavy atoms and rotatable bonds: what makes docking slow, shown for timeouts too."""
+    from rdkit.Chem import Lipinski
+
+    mol = _largest_fragment(smiles)
+    if mol is None:
+        return {}
+    return {"heavy_atoms": mol.GetNumHeavyAtoms(), "rot_bonds": Lipinski.NumRotatableBonds(mol)}  # type: ignore[attr-defined]
 
 
 def _dock_worker(smiles: str, receptor: str, cfg: dict[str, Any], conn: Any) -> None:
@@ -233,6 +251,8 @@ def dock_library(
     with results_path.open("a", encoding="utf-8") as sink:
 
         def finish(rec: dict[str, Any], item: tuple[str, str, str]) -> None:
+            if "heavy_atoms" not in rec:  # a killed or failed worker could not say how big the drug was
+                rec = {**molecule_size(item[2]), **rec}
             rec = {"drug_id": item[0], "name": item[1], "smiles": item[2], **rec}
             pose = rec.pop("pose_pdbqt", None)
             if pose:
