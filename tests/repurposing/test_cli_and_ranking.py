@@ -215,7 +215,18 @@ def test_compile_command_makes_predictions_use_native_trees_with_identical_outpu
     walked, _ = services.predict_test_pairs("davis", synthetic_dti, synthetic_weights)
 
     result = runner.invoke(
-        app, ["compile", "--benchmark", "davis", "--modes", "pair,drug", "--weights", str(synthetic_weights)]
+        app,
+        [
+            "compile",
+            "--benchmark",
+            "davis",
+            "--modes",
+            "pair,drug",
+            "--weights",
+            str(synthetic_weights),
+            "--data",
+            str(synthetic_dti),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "davis/pair: 2 libraries ready" in result.output and "davis/drug: no weights" in result.output

@@ -116,3 +116,16 @@ def test_zero_as_missing_members_are_not_compiled_but_walked(compiled_dir: Path)
     with pytest.raises(ValueError, match="zero-as-missing"):
         compile_member(booster.model_to_string(), folder=compiled_dir)
     assert load_compiled([booster.model_to_string()], folder=compiled_dir) is None
+
+
+def test_branch_hints_change_speed_not_scores_and_are_preferred(compiled_dir: Path) -> None:
+    from epiaid.repurposing.engine.compiled import compile_member, load_compiled
+
+    booster, rows = _booster_and_rows(True, False)
+    text = booster.model_to_string()
+    plain = compile_member(text, folder=compiled_dir)
+    hinted = compile_member(text, folder=compiled_dir, annotate_rows=rows[:500])
+    assert hinted != plain and "annotated" in hinted.name
+    (forest,) = load_compiled([text], folder=compiled_dir) or pytest.fail("not compiled")
+    assert forest.library == hinted
+    assert np.array_equal(forest.predict(rows, threads=1), booster.predict(rows, num_threads=1))

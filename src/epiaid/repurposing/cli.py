@@ -142,11 +142,14 @@ def compile(
     modes: str = typer.Option("pair", help="comma list of shipped modes to compile (pair, both)"),
     threads: int = typer.Option(2, help="compiler processes"),
     weights: Path | None = typer.Option(None, help="weights root (default: shipped weights)"),
+    data: Path | None = typer.Option(None, help=DATA_HELP),
+    annotate: bool = typer.Option(True, help="add branch hints from a typical screening workload (~1.3× faster)"),
 ) -> None:
-    """Compile a model's trees to native code (one-time, cached in var/): ~3× faster scoring, same outputs."""
+    """Compile a model's trees to native code (one-time, cached in var/): ~3–4× faster scoring, same outputs."""
     import time
 
     from epiaid.repurposing.engine.compiled import compiler_available
+    from epiaid.repurposing.engine.data import load_benchmark
     from epiaid.repurposing.engine.model import DTIModel
     from epiaid.repurposing.engine.training import weights_for
 
@@ -155,14 +158,46 @@ def compile(
     if why:
         console.print(f"cannot compile: {why}; scoring keeps using the numba tree walker")
         raise typer.Exit(1)
+    d = _data(data)
     for mode in (m.strip() for m in modes.split(",")):
         folder = weights_for(benchmark, mode, weights)
         if not (folder / "model.json").is_file():
             console.print(f"{benchmark}/{mode}: no weights at {folder}, skipped")
             continue
         t0 = time.perf_counter()
-        paths = DTIModel.load(folder).compile(threads=threads, progress=console.log)
+        model = DTIModel.load(folder)
+        rows = None
+        if annotate:
+            workload = _screening_workload(d, benchmark)
+            if workload is None:
+                console.print(f"{benchmark}/{mode}: no data under {d} to annotate branches with; plain build")
+            else:
+                bench = load_benchmark(d, benchmark)
+                model.attach_memory(bench.drugs, bench.proteins, bench.train)
+                rows = model.typical_rows(*workload)
+                console.log(f"annotating branches with {len(rows):,} workload rows")
+        paths = model.compile(threads=threads, progress=console.log, annotate_rows=rows)
         console.print(f"{benchmark}/{mode}: {len(paths)} libraries ready in {time.perf_counter() - t0:.0f} s")
+
+
+def _screening_workload(data: Path, benchmark: str) -> tuple[dict[str, str], dict[str, str]] | None:
+    """Approved drugs × the benchmark's and the SARS-CoV-2 targets: what `rank` scores.
+
+    The drugs are the library's last 300, so the benchmark (which times its first 1,000) does not
+    time rows the hints were fitted on.
+    """
+    from epiaid.repurposing.engine.data import load_benchmark, read_fasta, read_smiles_library
+
+    library = data / "drugs" / "drugbank_approved_admet_ai.csv"
+    if not library.is_file() or not (data / benchmark / "train.csv").is_file():
+        return None
+    lib, _ = read_smiles_library(library)
+    lib = lib.tail(300)
+    proteins = dict(load_benchmark(data, benchmark).proteins)
+    viral = data / "sars_cov_2" / "sars_cov_2_proteins.fasta"
+    if viral.is_file():
+        proteins.update(read_fasta(viral)[0])
+    return dict(zip(lib["drug_id"], lib["smiles"], strict=True)), proteins
 
 
 @app.command()

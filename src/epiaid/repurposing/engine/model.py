@@ -390,11 +390,28 @@ class DTIModel:
             self._forests = walkers or [FlatForest.from_model_string(t) for t in texts]
         return self._forests
 
-    def compile(self, threads: int = 1, progress: Callable[[str], None] | None = None) -> list[Path]:
+    def compile(
+        self,
+        threads: int = 1,
+        progress: Callable[[str], None] | None = None,
+        annotate_rows: np.ndarray | None = None,
+    ) -> list[Path]:
         """Build (or find cached) native libraries for every member; later ``forests()`` use them."""
-        paths = [compile_member(b.model_to_string(), threads=threads, progress=progress) for b in self.boosters]
+        paths = [
+            compile_member(b.model_to_string(), threads=threads, progress=progress, annotate_rows=annotate_rows)
+            for b in self.boosters
+        ]
         self._forests = None
         return paths
+
+    def typical_rows(self, drugs: dict[str, str], proteins: dict[str, str]) -> np.ndarray:
+        """Feature rows of every (drug, protein) pair given: the workload to annotate branches with."""
+        if self.memory is None:
+            raise RuntimeError("model has no memory: call attach_memory() with the training data")
+        q = Queries.build(drugs, proteins)
+        qd = np.repeat(np.arange(len(q.drug_ids)), len(q.protein_ids))
+        qp = np.tile(np.arange(len(q.protein_ids)), len(q.drug_ids))
+        return pair_features(self.memory, self.memory.y, q, self.embedder, qd, qp)
 
     # ---- training -------------------------------------------------------------------------------
     @classmethod
