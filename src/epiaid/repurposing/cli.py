@@ -143,9 +143,11 @@ def compile(
     threads: int = typer.Option(2, help="compiler processes"),
     weights: Path | None = typer.Option(None, help="weights root (default: shipped weights)"),
     data: Path | None = typer.Option(None, help=DATA_HELP),
-    annotate: bool = typer.Option(True, help="add branch hints from a typical screening workload (~1.3× faster)"),
+    annotate: bool = typer.Option(
+        False, help="add branch hints fitted on a screening workload (no measured gain on other rows; see README)"
+    ),
 ) -> None:
-    """Compile a model's trees to native code (one-time, cached in var/): ~3–4× faster scoring, same outputs."""
+    """Compile a model's trees to native code (one-time, cached in var/): ~3× faster scoring, same outputs."""
     import time
 
     from epiaid.repurposing.engine.compiled import compiler_available

@@ -80,8 +80,11 @@ def compile_member(
     """Compile one LightGBM member (its model text) unless already cached; returns the library path.
 
     ``annotate_rows``: feature rows typical of the scoring workload. tl2cgen counts which way each
-    branch goes on them and emits ``__builtin_expect`` hints, so the CPU's static prediction matches
-    the common path (measured ~1.3× faster on the KIBA members; outputs unchanged, tested).
+    branch goes on them and emits ``__builtin_expect`` hints. Outputs are unchanged (tested), but the
+    speed depends on how well the rows match the real workload: hints fitted on the rows being timed
+    gave 1.30× on a KIBA member, but hints fitted on other drugs and targets gave no measurable gain
+    in bench/repurposing (trees 3.75–7.2 s vs 3.9 s plain, within this machine's noise). So it is
+    opt-in (``compile --annotate``), not the default.
     """
     import tl2cgen
     import treelite
