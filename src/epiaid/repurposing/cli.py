@@ -80,10 +80,10 @@ def evaluate(
     seed: int = typer.Option(0),
     threads: int = typer.Option(1),
     out: Path | None = typer.Option(None, help="weights root whose <benchmark>/cv_metrics.json is updated"),
-    no_cache: bool = typer.Option(False, help="retrain every fold instead of resuming from var/repurposing/cv"),
+    no_cache: bool = typer.Option(False, help="retrain every fold instead of resuming from the saved folds"),
 ) -> None:
     """5-fold CV (CI, MSE): DeepDTA's folds, unseen drugs, unseen targets."""
-    from epiaid.repurposing.engine.data import load_benchmark
+    from epiaid.repurposing.engine.data import load_benchmark, state_dir
     from epiaid.repurposing.engine.evaluate import cross_validate
     from epiaid.repurposing.engine.training import DEFAULT_ROUNDS, WEIGHTS_DIR, refresh_model_card
 
@@ -103,7 +103,7 @@ def evaluate(
             threads=threads,
             max_folds=max_folds,
             progress=console.log,
-            cache_dir=None if no_cache else Path("var") / "repurposing" / "cv",
+            cache_dir=None if no_cache else state_dir() / "cv",
         )
         stored[setting] = r
         path.write_text(json.dumps(stored, indent=2), encoding="utf-8")

@@ -22,13 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from epiaid.repurposing.engine.data import state_dir
+
 _LIB_SUFFIX = ".so"
 
 
 def cache_dir() -> Path:
-    """Beside the other run-time state (``EPIAID_DATA_DIR``, default ./var), never in the package."""
-    data = Path(os.environ.get("EPIAID_DATA_DIR", Path.cwd() / "var"))
-    return Path(os.environ.get("EPIAID_REPURPOSING_COMPILED_DIR", data / "repurposing" / "compiled"))
+    """Beside the other run-time state, never in the package."""
+    return Path(os.environ.get("EPIAID_REPURPOSING_COMPILED_DIR", state_dir() / "compiled"))
 
 
 def compiler_available() -> str | None:

@@ -22,6 +22,14 @@ AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
 EXTRA_RESIDUES = frozenset("BXZUO*")
 
 
+def state_dir() -> Path:
+    """Run-time state (caches) beside the web app's: ``EPIAID_DATA_DIR``, default ./var.
+
+    The engine must not import Django, so it reads the same variable the settings read.
+    """
+    return Path(os.environ.get("EPIAID_DATA_DIR", Path.cwd() / "var")) / "repurposing"
+
+
 def default_data_dir() -> Path:
     """``../shared/data/dti`` beside the checkout, overridable by ``EPIAID_SHARED_DATA``."""
     shared = os.environ.get("EPIAID_SHARED_DATA")

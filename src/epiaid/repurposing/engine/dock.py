@@ -141,7 +141,7 @@ def ligand_pdbqt(smiles: str, seed: int = 0) -> tuple[str, dict[str, int]]:
     text, ok, err = PDBQTWriterLegacy.write_string(setups[0])
     if not ok:
         raise ValueError(f"PDBQT writing failed: {err}")
-    return text, molecule_size(smiles)
+    return text, _size(mol)
 
 
 def _largest_fragment(smiles: str) -> Any:
@@ -156,11 +156,13 @@ def _largest_fragment(smiles: str) -> Any:
 
 def molecule_size(smiles: str) -> dict[str, int]:
     """Heavy atoms and rotatable bonds: what makes docking slow, shown for timeouts too."""
+    mol = _largest_fragment(smiles)
+    return {} if mol is None else _size(mol)
+
+
+def _size(mol: Any) -> dict[str, int]:
     from rdkit.Chem import Lipinski
 
-    mol = _largest_fragment(smiles)
-    if mol is None:
-        return {}
     return {"heavy_atoms": mol.GetNumHeavyAtoms(), "rot_bonds": Lipinski.NumRotatableBonds(mol)}  # type: ignore[attr-defined]
 
 

@@ -386,8 +386,7 @@ class DTIModel:
         if self._forests is None or len(self._forests) != len(self.boosters):
             texts = [b.model_to_string() for b in self.boosters]
             compiled = load_compiled(texts)
-            walkers: list[FlatForest | CompiledForest] = [*compiled] if compiled is not None else []
-            self._forests = walkers or [FlatForest.from_model_string(t) for t in texts]
+            self._forests = [*compiled] if compiled is not None else [FlatForest.from_model_string(t) for t in texts]
         return self._forests
 
     def compile(
