@@ -46,14 +46,13 @@ src/epiaid/core/static/vendor/.built: frontend/package.json frontend/package-loc
 	cp -r frontend/node_modules/leaflet.markercluster/dist/. src/epiaid/core/static/vendor/markercluster/
 	touch $@
 
-## Debian packages the test suite drives for real: Chromium, PostgreSQL, Java for Spark, gcc (compiled trees).
+## Debian packages the test suite drives for real: Chromium, PostgreSQL, Java for Spark.
 system-test-deps:
 	@need=""; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
 	fc-list 2>/dev/null | grep -qi nanum || need="$$need fonts-nanum"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	command -v java >/dev/null || need="$$need openjdk-17-jre-headless"; \
-	command -v gcc >/dev/null || need="$$need gcc libc6-dev"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -qq $$need >/dev/null; fi
 
 lint:

@@ -7,6 +7,7 @@ and a low-dimensional embedding (truncated SVD) that lets the booster see chemis
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -19,17 +20,23 @@ _AA_INDEX = {a: i for i, a in enumerate(_AA)}
 KMER_VOCAB = ["".join(t) for t in itertools.product(_AA, repeat=KMER)]
 
 
-def morgan_bits(smiles: list[str]) -> tuple[np.ndarray, list[int]]:
-    """Morgan (ECFP4) bit matrix, uint8 (n × FP_BITS); also the indices whose SMILES did not parse."""
-    from rdkit import Chem, DataStructs, RDLogger
-    from rdkit.Chem import rdFingerprintGenerator
+def parse_smiles(smiles: list[str]) -> list[Any]:
+    """RDKit molecules (None where a SMILES does not parse), parsed once for every featuriser below."""
+    from rdkit import Chem, RDLogger
 
     RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
+    return [Chem.MolFromSmiles(smi) for smi in smiles]
+
+
+def morgan_bits(smiles: list[str], mols: list[Any] | None = None) -> tuple[np.ndarray, list[int]]:
+    """Morgan (ECFP4) bit matrix, uint8 (n × FP_BITS); also the indices whose SMILES did not parse."""
+    from rdkit import DataStructs
+    from rdkit.Chem import rdFingerprintGenerator
+
     gen = rdFingerprintGenerator.GetMorganGenerator(radius=FP_RADIUS, fpSize=FP_BITS)
     out = np.zeros((len(smiles), FP_BITS), dtype=np.uint8)
     failed: list[int] = []
-    for i, smi in enumerate(smiles):
-        mol = Chem.MolFromSmiles(smi)
+    for i, mol in enumerate(mols if mols is not None else parse_smiles(smiles)):
         if mol is None:
             failed.append(i)
             continue
@@ -37,14 +44,12 @@ def morgan_bits(smiles: list[str]) -> tuple[np.ndarray, list[int]]:
     return out, failed
 
 
-def descriptors(smiles: list[str]) -> np.ndarray:
+def descriptors(smiles: list[str], mols: list[Any] | None = None) -> np.ndarray:
     """A handful of physicochemical descriptors (weight, logP, TPSA, HBD/HBA, rotatable bonds, rings)."""
-    from rdkit import Chem
     from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors
 
     rows = []
-    for smi in smiles:
-        mol = Chem.MolFromSmiles(smi)
+    for mol in mols if mols is not None else parse_smiles(smiles):
         if mol is None:
             rows.append([np.nan] * 8)
             continue
@@ -77,25 +82,27 @@ def tanimoto(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sim.astype(np.float32)
 
 
+_CODE = np.full(256, -1, dtype=np.int64)
+_CODE[np.frombuffer(_AA.encode(), dtype=np.uint8)] = np.arange(len(_AA))
+
+
 def kmer_profiles(sequences: list[str]) -> sparse.csr_matrix:
     """L2-normalised 3-mer count vectors (8,000 columns); k-mers with non-standard residues are skipped."""
-    rows, cols, vals = [], [], []
-    for r, seq in enumerate(sequences):
-        s = seq.upper()
-        codes = [_AA_INDEX.get(c, -1) for c in s]
-        counts: dict[int, int] = {}
-        for i in range(len(codes) - KMER + 1):
-            a, b, c = codes[i], codes[i + 1], codes[i + 2]
-            if a < 0 or b < 0 or c < 0:
-                continue
-            key = (a * 20 + b) * 20 + c
-            counts[key] = counts.get(key, 0) + 1
-        norm = float(np.sqrt(sum(v * v for v in counts.values()))) or 1.0
-        for k, v in counts.items():
-            rows.append(r)
-            cols.append(k)
-            vals.append(v / norm)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(sequences), 20**KMER), dtype=np.float32)
+    indptr, cols, vals = [0], [], []
+    for seq in sequences:
+        codes = _CODE[np.frombuffer(seq.upper().encode("ascii", "replace"), dtype=np.uint8)]
+        a, b, c = codes[:-2], codes[1:-1], codes[2:]
+        ok = (a >= 0) & (b >= 0) & (c >= 0)
+        counts = np.bincount(((a * 20 + b) * 20 + c)[ok], minlength=20**KMER)
+        nz = np.nonzero(counts)[0]
+        norm = float(np.sqrt(float((counts[nz] ** 2).sum()))) or 1.0
+        cols.append(nz)
+        vals.append(counts[nz] / norm)
+        indptr.append(indptr[-1] + len(nz))
+    return sparse.csr_matrix(
+        (np.concatenate(vals or [np.zeros(0)]).astype(np.float32), np.concatenate(cols or [np.zeros(0, int)]), indptr),
+        shape=(len(sequences), 20**KMER),
+    )
 
 
 def cosine(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:

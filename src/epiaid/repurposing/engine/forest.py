@@ -104,9 +104,7 @@ class FlatForest:
         X = np.ascontiguousarray(X)
         if X.ndim != 2:
             raise ValueError(f"expected a 2-D feature matrix, got shape {X.shape}")
-        tiny = (np.abs(X) <= _ZERO) & (X != 0)
-        if tiny.any():  # LightGBM drops near-zero inputs from its sparse row, i.e. reads them as 0
-            X = np.where(tiny, 0, X).astype(X.dtype)
+        X = clean_tiny(X)
         if len(self.feature) and int(self.feature.max()) >= X.shape[1]:
             raise ValueError(f"model uses feature {int(self.feature.max())} but X has {X.shape[1]} columns")
         out = np.zeros(X.shape[0], dtype=np.float64)
@@ -128,6 +126,12 @@ class FlatForest:
         finally:
             numba.set_num_threads(previous)
         return out
+
+
+def clean_tiny(X: np.ndarray) -> np.ndarray:
+    """LightGBM drops near-zero inputs from its sparse row, i.e. reads them as 0: so do we."""
+    tiny = (np.abs(X) <= _ZERO) & (X != 0)
+    return np.where(tiny, 0, X).astype(X.dtype) if tiny.any() else X
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)  # type: ignore[misc]

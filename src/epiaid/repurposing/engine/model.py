@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import pandas as pd
 from scipy import sparse
 
 from epiaid.repurposing.engine import features as F
-from epiaid.repurposing.engine.compiled import CompiledForest, compile_member, load_compiled
+from epiaid.repurposing.engine.factored import FactoredForest
 from epiaid.repurposing.engine.forest import FlatForest
 
 MODES = ("pair", "drug", "target", "both")
@@ -104,10 +105,11 @@ class Queries:
         protein_ids = list(proteins)
         smiles = [drugs[d] for d in drug_ids]
         seqs = [proteins[p] for p in protein_ids]
-        bits, failed = F.morgan_bits(smiles)
+        mols = F.parse_smiles(smiles)
+        bits, failed = F.morgan_bits(smiles, mols)
         if failed:
             raise ValueError(f"unparseable SMILES for drug ids: {', '.join(drug_ids[i] for i in failed[:10])}")
-        return cls(drug_ids, protein_ids, bits, F.descriptors(smiles), F.kmer_profiles(seqs), F.composition(seqs))
+        return cls(drug_ids, protein_ids, bits, F.descriptors(smiles, mols), F.kmer_profiles(seqs), F.composition(seqs))
 
 
 def _topk_weights(sim: np.ndarray, k: int, exclude: np.ndarray | None) -> np.ndarray:
@@ -231,7 +233,33 @@ def feature_names(emb: Embedder) -> list[str]:
     return names
 
 
-def pair_features(
+GROUPS = ("drug", "protein", "pair")
+
+
+@dataclass
+class FeatureBlocks:
+    """A batch's features split by what each depends on: the drug alone, the protein alone, or the pair.
+
+    Why split: most of the model's columns (embeddings, descriptors, a drug's or target's training
+    statistics) depend on one side only, so a drug × target grid needs them once per drug and once per
+    target, not once per pair. ``assemble`` rebuilds the full matrix in the model's column order.
+    """
+
+    drug: np.ndarray  # n_qd × drug columns, float32
+    protein: np.ndarray  # n_qp × protein columns
+    pair: np.ndarray  # n pairs × pair columns
+    group: np.ndarray  # per model column: 0 drug, 1 protein, 2 pair
+    local: np.ndarray  # per model column: its index within its block
+
+    def assemble(self, qd: np.ndarray, qp: np.ndarray) -> np.ndarray:
+        X = np.empty((len(qd), len(self.group)), dtype=np.float32)
+        for g, (block, index) in enumerate(((self.drug, qd), (self.protein, qp), (self.pair, None))):
+            cols = np.nonzero(self.group == g)[0]
+            X[:, cols] = block if index is None else block[index]
+        return X
+
+
+def feature_blocks(
     mem: Memory,
     y: np.ndarray,
     q: Queries,
@@ -240,8 +268,8 @@ def pair_features(
     qp: np.ndarray,
     dsim: np.ndarray | None = None,
     psim: np.ndarray | None = None,
-) -> np.ndarray:
-    """Feature matrix for pairs (q.drug_ids[qd[i]], q.protein_ids[qp[i]]) against memory affinities ``y``.
+) -> FeatureBlocks:
+    """Features of pairs (q.drug_ids[qd[i]], q.protein_ids[qp[i]]) against memory affinities ``y``.
 
     ``y`` is ``mem.y`` possibly with cells masked (out-of-fold training); a drug or protein whose
     memory row is all NaN behaves exactly like one never seen.
@@ -250,8 +278,8 @@ def pair_features(
     dcount, pcount, dmean, pmean, dstd, pstd = st.dcount, st.pcount, st.dmean, st.pmean, st.dstd, st.pstd
     y0, resid, mfd, low_rank = st.y0, st.resid, st.mfd, st.low_rank
 
-    q_mem_d = np.array([mem.drug_index.get(d, -1) for d in q.drug_ids])
-    q_mem_p = np.array([mem.protein_index.get(p, -1) for p in q.protein_ids])
+    q_mem_d = np.array([mem.drug_index.get(d, -1) for d in q.drug_ids], dtype=int)
+    q_mem_p = np.array([mem.protein_index.get(p, -1) for p in q.protein_ids], dtype=int)
     if dsim is None:
         dsim = F.tanimoto(q.bits, mem.bits)
     if psim is None:
@@ -269,34 +297,37 @@ def pair_features(
     qdm = q_mem_d[qd]
     qpm = q_mem_p[qp]
     n = len(qd)
-    cols: list[np.ndarray] = []
+    blocks: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    group: list[int] = []
+    local: list[int] = []
+
+    def add(g: int, *columns: np.ndarray) -> None:
+        for col in columns:
+            for c in col.T if col.ndim == 2 else (col,):
+                group.append(g)
+                local.append(len(blocks[g]))
+                blocks[g].append(c)
 
     def take_mem(v: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        out = np.full(n, np.nan)
+        out = np.full(len(idx), np.nan)
         ok = idx >= 0
         out[ok] = v[idx[ok]]
         return out
 
-    cols += [
-        take_mem(dmean, qdm),
-        take_mem(dcount, qdm),
-        take_mem(dstd, qdm),
-        take_mem(pmean, qpm),
-        take_mem(pcount, qpm),
-        take_mem(pstd, qpm),
-    ]
-    cols += [ds_ex.max(1)[qd], ps_ex.max(1)[qp]]
+    D, P, Q = 0, 1, 2
+    add(D, take_mem(dmean, q_mem_d), take_mem(dcount, q_mem_d), take_mem(dstd, q_mem_d))
+    add(P, take_mem(pmean, q_mem_p), take_mem(pcount, q_mem_p), take_mem(pstd, q_mem_p))
+    add(D, ds_ex.max(1))
+    add(P, ps_ex.max(1))
     mf = np.full(n, np.nan)
     both = (qdm >= 0) & (qpm >= 0)
     both[both] = (dcount[qdm[both]] > 0) & (pcount[qpm[both]] > 0)
     mf[both] = low_rank[qdm[both], qpm[both]]
-    cols.append(mf)
+    add(Q, mf)
     wd15 = _topk_weights(ds_ex, KS[-1], None)
     wp15 = _topk_weights(ps_ex, KS[-1], None)
-    cols += [
-        _ratio(wd15 @ np.nan_to_num(dmean), wd15 @ (dcount > 0))[qd],
-        _ratio(wp15 @ np.nan_to_num(pmean), wp15 @ (pcount > 0))[qp],
-    ]
+    add(D, _ratio(wd15 @ np.nan_to_num(dmean), wd15 @ (dcount > 0)))
+    add(P, _ratio(wp15 @ np.nan_to_num(pmean), wp15 @ (pcount > 0)))
     for k in KS:
         wd = _topk_weights(ds_ex, k, None)  # n_qd × n_d
         wp = _topk_weights(ps_ex, k, None)  # n_qp × n_p
@@ -315,11 +346,37 @@ def pair_features(
         ok = qdm >= 0
         prot_knn[ok] = _ratio(b_num[qdm[ok], qp[ok]], b_den[qdm[ok], qp[ok]])
         prot_res[ok] = _ratio(rb_num[qdm[ok], qp[ok]], b_den[qdm[ok], qp[ok]])
-        cols += [drug_knn, prot_knn, cross[qd, qp], drug_res, prot_res]
-    dense = np.column_stack(cols).astype(np.float32)
-    d_emb = np.hstack([emb.drugs(q.bits), q.desc])[qd]
-    p_emb = np.hstack([emb.proteins(q.kmers), q.comp])[qp]
-    return np.hstack([dense, d_emb, p_emb]).astype(np.float32)
+        add(Q, drug_knn, prot_knn, cross[qd, qp], drug_res, prot_res)
+    add(D, emb.drugs(q.bits), q.desc)
+    add(P, emb.proteins(q.kmers), q.comp)
+
+    def stack(cols: list[np.ndarray], rows: int) -> np.ndarray:
+        out = np.empty((rows, len(cols)), dtype=np.float32)
+        for j, c in enumerate(cols):
+            out[:, j] = c
+        return out
+
+    return FeatureBlocks(
+        stack(blocks[D], len(q.drug_ids)),
+        stack(blocks[P], len(q.protein_ids)),
+        stack(blocks[Q], n),
+        np.array(group, dtype=np.int8),
+        np.array(local, dtype=np.int32),
+    )
+
+
+def pair_features(
+    mem: Memory,
+    y: np.ndarray,
+    q: Queries,
+    emb: Embedder,
+    qd: np.ndarray,
+    qp: np.ndarray,
+    dsim: np.ndarray | None = None,
+    psim: np.ndarray | None = None,
+) -> np.ndarray:
+    """The full feature matrix of pairs, in the model's column order (training, LightGBM's input)."""
+    return feature_blocks(mem, y, q, emb, qd, qp, dsim, psim).assemble(qd, qp)
 
 
 def inner_folds(
@@ -375,42 +432,7 @@ class DTIModel:
     feature_names: list[str]
     memory: Memory | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    _forests: list[FlatForest | CompiledForest] | None = field(default=None, repr=False)
-
-    def forests(self) -> list[FlatForest | CompiledForest]:
-        """Fast tree scorers equal to ``Booster.predict`` bit for bit, built once per model.
-
-        Compiled libraries (``epiaid repurpose compile``) when cached for every member, else the
-        numba walker over flattened trees.
-        """
-        if self._forests is None or len(self._forests) != len(self.boosters):
-            texts = [b.model_to_string() for b in self.boosters]
-            compiled = load_compiled(texts)
-            self._forests = [*compiled] if compiled is not None else [FlatForest.from_model_string(t) for t in texts]
-        return self._forests
-
-    def compile(
-        self,
-        threads: int = 1,
-        progress: Callable[[str], None] | None = None,
-        annotate_rows: np.ndarray | None = None,
-    ) -> list[Path]:
-        """Build (or find cached) native libraries for every member; later ``forests()`` use them."""
-        paths = [
-            compile_member(b.model_to_string(), threads=threads, progress=progress, annotate_rows=annotate_rows)
-            for b in self.boosters
-        ]
-        self._forests = None
-        return paths
-
-    def typical_rows(self, drugs: dict[str, str], proteins: dict[str, str]) -> np.ndarray:
-        """Feature rows of every (drug, protein) pair given: the workload to annotate branches with."""
-        if self.memory is None:
-            raise RuntimeError("model has no memory: call attach_memory() with the training data")
-        q = Queries.build(drugs, proteins)
-        qd = np.repeat(np.arange(len(q.drug_ids)), len(q.protein_ids))
-        qp = np.tile(np.arange(len(q.protein_ids)), len(q.drug_ids))
-        return pair_features(self.memory, self.memory.y, q, self.embedder, qd, qp)
+    _factored: tuple[bytes, list[FactoredForest]] | None = field(default=None, repr=False)
 
     # ---- training -------------------------------------------------------------------------------
     @classmethod
@@ -467,31 +489,50 @@ class DTIModel:
         self.memory = Memory.build(drugs, proteins, train)
 
     def predict_members(
-        self, pairs: pd.DataFrame, drugs: dict[str, str], proteins: dict[str, str], chunk: int = 200_000
+        self,
+        pairs: pd.DataFrame,
+        drugs: dict[str, str],
+        proteins: dict[str, str],
+        chunk: int = 1_000_000,
+        threads: int | None = None,
     ) -> np.ndarray:
-        """Predictions of every ensemble member (members × pairs) in model units."""
+        """Predictions of every ensemble member (members × pairs) in model units.
+
+        Scored by ``FactoredForest``: each distinct drug and protein is decided once per tree, the
+        pairs only their own few nodes (equal to ``Booster.predict`` bit for bit).
+        """
         if self.memory is None:
             raise RuntimeError("model has no memory: call attach_memory() with the training data")
-        unknown_d = sorted(set(pairs["drug_id"]) - set(drugs))
-        unknown_p = sorted(set(pairs["protein_id"]) - set(proteins))
+        qd, dset = pd.factorize(pairs["drug_id"])
+        qp, pset = pd.factorize(pairs["protein_id"])
+        unknown_d = sorted(set(dset) - set(drugs))
+        unknown_p = sorted(set(pset) - set(proteins))
         if unknown_d or unknown_p:
             raise KeyError(f"unknown ids: drugs {unknown_d[:5]} proteins {unknown_p[:5]}")
-        dset = list(dict.fromkeys(pairs["drug_id"]))
-        pset = list(dict.fromkeys(pairs["protein_id"]))
+        threads = threads or scoring_threads()
         q = Queries.build({d: drugs[d] for d in dset}, {p: proteins[p] for p in pset})
-        di = {d: i for i, d in enumerate(dset)}
-        pi = {p: i for i, p in enumerate(pset)}
-        qd = pairs["drug_id"].map(di).to_numpy(dtype=int)
-        qp = pairs["protein_id"].map(pi).to_numpy(dtype=int)
         out = np.zeros((len(self.boosters), len(pairs)))
         dsim = F.tanimoto(q.bits, self.memory.bits)
         psim = F.cosine(q.kmers, self.memory.kmers)
+        masks: list[tuple[np.ndarray, np.ndarray]] = []
         for start in range(0, len(pairs), chunk):
             sl = slice(start, start + chunk)
-            X = pair_features(self.memory, self.memory.y, q, self.embedder, qd[sl], qp[sl], dsim, psim)
-            for m, forest in enumerate(self.forests()):
-                out[m, sl] = forest.predict(X, threads=self.info.get("predict_threads", 1))
+            blocks = feature_blocks(self.memory, self.memory.y, q, self.embedder, qd[sl], qp[sl], dsim, psim)
+            for m, forest in enumerate(self.factored(blocks)):
+                if len(masks) <= m:  # the drug and protein blocks are the same in every chunk
+                    masks.append(
+                        (forest.side_masks(0, blocks.drug, threads), forest.side_masks(1, blocks.protein, threads))
+                    )
+                out[m, sl] = forest.predict(*masks[m], blocks.pair, qd[sl], qp[sl], threads=threads)
         return out
+
+    def factored(self, blocks: FeatureBlocks) -> list[FactoredForest]:
+        """Each member as a ``FactoredForest`` for this model's column grouping, built once."""
+        key = blocks.group.tobytes()
+        if self._factored is None or self._factored[0] != key:
+            flats = [FlatForest.from_model_string(b.model_to_string()) for b in self.boosters]
+            self._factored = (key, [FactoredForest.from_flat(f, blocks.group, blocks.local) for f in flats])
+        return self._factored[1]
 
     def predict(self, pairs: pd.DataFrame, drugs: dict[str, str], proteins: dict[str, str]) -> np.ndarray:
         return self.predict_members(pairs, drugs, proteins).mean(0)
@@ -533,6 +574,11 @@ class DTIModel:
             with gzip.open(folder / f"member_{i}.txt.gz", "rt", encoding="utf-8") as fh:
                 boosters.append(lgb.Booster(model_str=fh.read()))
         return cls(meta["benchmark"], meta["mode"], emb, boosters, meta["feature_names"], None, meta["info"])
+
+
+def scoring_threads() -> int:
+    """Threads to score with: the cores this process may run on (``EPIAID_SCORING_THREADS`` overrides)."""
+    return int(os.environ.get("EPIAID_SCORING_THREADS") or len(os.sched_getaffinity(0)))
 
 
 def file_sha256(path: Path) -> str:
