@@ -95,14 +95,15 @@ def main() -> None:
     print(f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"images: {len(dicoms)} DICOMs {args.side}x{args.side} 12-bit ({origin}); threads={args.threads}")
     print(f"end-to-end seconds per DICOM: p50 {p50:.3f}  p95 {p95:.3f}  max {max(totals):.3f}")
-    print(f"  median ms: DICOM decode {statistics.median(decode):.1f} (p95 {percentile(decode, 95):.1f}), "
-          f"model-input preprocessing {statistics.median(parts['preprocess']):.1f}, "
-          f"ONNX model {onnx_ms:.1f}, Grad-CAM {statistics.median(parts['heatmap']):.2f}")
+    print(
+        f"  median ms: DICOM decode {statistics.median(decode):.1f} (p95 {percentile(decode, 95):.1f}), "
+        f"model-input preprocessing {statistics.median(parts['preprocess']):.1f}, "
+        f"ONNX model {onnx_ms:.1f}, Grad-CAM {statistics.median(parts['heatmap']):.2f}"
+    )
     print(f"ratio vs vendor claim ({VENDOR_CLAIM_S:.0f} s): p95 is {VENDOR_CLAIM_S / p95:.1f}x faster")
     verdict = "MET" if p95 <= GOAL_S else "NOT MET"
     print(f"ratio vs goal ({GOAL_S:.1f} s p95): p95/goal = {p95 / GOAL_S:.2f} -> {verdict}")
-    print(f"model step: ONNX Runtime {onnx_ms:.1f} ms vs PyTorch eager {eager_ms:.1f} ms "
-          f"({eager_ms / onnx_ms:.1f}x)")
+    print(f"model step: ONNX Runtime {onnx_ms:.1f} ms vs PyTorch eager {eager_ms:.1f} ms ({eager_ms / onnx_ms:.1f}x)")
 
 
 if __name__ == "__main__":

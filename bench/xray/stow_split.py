@@ -15,8 +15,10 @@ CONTENT_TYPE = 'multipart/related; type="application/dicom"; boundary=bench-boun
 
 def main(reps: int = 5, size: int = 8_000_000, count: int = 3) -> None:
     payloads = [os.urandom(size) for _ in range(count)]
-    body = b"".join(b"--bench-boundary\r\nContent-Type: application/dicom\r\n\r\n" + p + b"\r\n"
-                    for p in payloads) + b"--bench-boundary--\r\n"
+    body = (
+        b"".join(b"--bench-boundary\r\nContent-Type: application/dicom\r\n\r\n" + p + b"\r\n" for p in payloads)
+        + b"--bench-boundary--\r\n"
+    )
     ours, stdlib = [], []
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -29,8 +31,10 @@ def main(reps: int = 5, size: int = 8_000_000, count: int = 3) -> None:
         ours.append(t1 - t0)
         stdlib.append(t2 - t1)
     a, b = statistics.median(ours), statistics.median(stdlib)
-    print(f"STOW-RS body of {count}×{size / 1e6:.0f} MB: delimiter split {a * 1e3:.0f} ms, "
-          f"stdlib email parser {b * 1e3:.0f} ms (median of {reps}) -> {b / a:.1f}x faster")
+    print(
+        f"STOW-RS body of {count}×{size / 1e6:.0f} MB: delimiter split {a * 1e3:.0f} ms, "
+        f"stdlib email parser {b * 1e3:.0f} ms (median of {reps}) -> {b / a:.1f}x faster"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def expected(role: Role) -> set[int]:
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_upload_is_for_radiologists_only(client_as: Callable[..., Client], media: Path, chest_dicom: bytes,
-                                         role: Role) -> None:
+def test_upload_is_for_radiologists_only(
+    client_as: Callable[..., Client], media: Path, chest_dicom: bytes, role: Role
+) -> None:
     resp = client_as(role).post("/api/xray/studies", {"file": SimpleUploadedFile("c.dcm", chest_dicom)})
     assert resp.status_code in expected(role)
     assert Study.objects.exists() == (role in ALLOWED)
@@ -55,16 +56,20 @@ def test_worklist_is_for_radiologists_only(client_as: Callable[..., Client], sco
 
 @pytest.mark.parametrize("role", ALL_ROLES)
 @pytest.mark.parametrize("suffix", ["", "/heatmap.png"])
-def test_study_result_and_heatmap_are_for_radiologists_only(client_as: Callable[..., Client], scored: Read,
-                                                            role: Role, suffix: str) -> None:
+def test_study_result_and_heatmap_are_for_radiologists_only(
+    client_as: Callable[..., Client], scored: Read, role: Role, suffix: str
+) -> None:
     resp = client_as(role).get(f"/api/xray/studies/{scored.study_id}{suffix}")
     assert resp.status_code in expected(role)
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_review_is_for_radiologists_only(client_as: Callable[..., Client], scored: Read, role: Role) -> None:
-    resp = client_as(role).post(f"/api/xray/studies/{scored.study_id}/review",
-                                json.dumps({"decision": "confirm"}), content_type="application/json")
+    resp = client_as(role).post(
+        f"/api/xray/studies/{scored.study_id}/review",
+        json.dumps({"decision": "confirm"}),
+        content_type="application/json",
+    )
     assert resp.status_code in expected(role)
     assert Override.objects.exists() == (role in ALLOWED)
 
@@ -75,7 +80,8 @@ def test_denied_access_is_audited(client_as: Callable[..., Client], scored: Read
 
 
 def test_upload_returns_the_structured_result_and_audits_the_read_with_the_model_hash(
-        client_as: Callable[..., Client], media: Path, chest_dicom: bytes) -> None:
+    client_as: Callable[..., Client], media: Path, chest_dicom: bytes
+) -> None:
     resp = client_as(Role.CLINICIAN).post("/api/xray/studies", {"file": SimpleUploadedFile("c.dcm", chest_dicom)})
     assert resp.status_code == 201
     body = resp.json()
@@ -90,7 +96,8 @@ def test_upload_returns_the_structured_result_and_audits_the_read_with_the_model
 
 @pytest.mark.parametrize(("payload", "code"), [(b"not an image at all", "not_an_image"), (b"", "empty")])
 def test_bad_uploads_are_rejected_with_the_reason_and_kept_as_rejected_studies(
-        client_as: Callable[..., Client], media: Path, payload: bytes, code: str) -> None:
+    client_as: Callable[..., Client], media: Path, payload: bytes, code: str
+) -> None:
     resp = client_as(Role.CLINICIAN).post("/api/xray/studies", {"file": SimpleUploadedFile("x.txt", payload)})
     assert resp.status_code == 422
     assert resp.json()["code"] == code
@@ -99,20 +106,22 @@ def test_bad_uploads_are_rejected_with_the_reason_and_kept_as_rejected_studies(
     assert AuditEvent.objects.filter(action="xray.reject").exists()
 
 
-def test_ct_upload_is_rejected_as_wrong_modality(client_as: Callable[..., Client], media: Path,
-                                                 make_dicom: Callable[..., bytes]) -> None:
-    resp = client_as(Role.CLINICIAN).post("/api/xray/studies",
-                                          {"file": SimpleUploadedFile("ct.dcm", make_dicom(modality="CT"))})
+def test_ct_upload_is_rejected_as_wrong_modality(
+    client_as: Callable[..., Client], media: Path, make_dicom: Callable[..., bytes]
+) -> None:
+    resp = client_as(Role.CLINICIAN).post(
+        "/api/xray/studies", {"file": SimpleUploadedFile("ct.dcm", make_dicom(modality="CT"))}
+    )
     assert resp.status_code == 422 and resp.json()["code"] == "wrong_modality"
 
 
-def test_override_is_audited_with_model_and_radiologist_values(client_as: Callable[..., Client],
-                                                               scored: Read) -> None:
+def test_override_is_audited_with_model_and_radiologist_values(client_as: Callable[..., Client], scored: Read) -> None:
     radiologist = client_as(Role.CLINICIAN)
     resp = radiologist.post(
         f"/api/xray/studies/{scored.study_id}/review",
         json.dumps({"decision": "override", "flag": not scored.flag, "severity_extent": 6.5, "note": "양측 폐렴"}),
-        content_type="application/json")
+        content_type="application/json",
+    )
     assert resp.status_code == 201
     ov = Override.objects.get()
     assert ov.flag is (not scored.flag) and ov.severity_extent == 6.5 and ov.note == "양측 폐렴"
@@ -123,12 +132,15 @@ def test_override_is_audited_with_model_and_radiologist_values(client_as: Callab
     assert row["review"] == "override" and row["severity_extent"] == 6.5
 
 
-@pytest.mark.parametrize("body", [{"decision": "maybe"}, {"decision": "override"},
-                                  {"decision": "override", "severity_extent": 9}])
-def test_invalid_reviews_are_refused_with_a_reason(client_as: Callable[..., Client], scored: Read,
-                                                   body: dict[str, Any]) -> None:
-    resp = client_as(Role.CLINICIAN).post(f"/api/xray/studies/{scored.study_id}/review", json.dumps(body),
-                                          content_type="application/json")
+@pytest.mark.parametrize(
+    "body", [{"decision": "maybe"}, {"decision": "override"}, {"decision": "override", "severity_extent": 9}]
+)
+def test_invalid_reviews_are_refused_with_a_reason(
+    client_as: Callable[..., Client], scored: Read, body: dict[str, Any]
+) -> None:
+    resp = client_as(Role.CLINICIAN).post(
+        f"/api/xray/studies/{scored.study_id}/review", json.dumps(body), content_type="application/json"
+    )
     assert resp.status_code == 400 and resp.json()["detail"]
     assert not Override.objects.exists()
 
@@ -142,8 +154,9 @@ def test_worklist_puts_flagged_and_severe_studies_first(media: Path, chest_dicom
     assert order == [reads[2].pk, reads[1].pk, reads[0].pk]  # type: ignore[union-attr]
 
 
-def test_heatmap_secondary_capture_files_beside_the_source_study(client_as: Callable[..., Client],
-                                                                 scored: Read) -> None:
+def test_heatmap_secondary_capture_files_beside_the_source_study(
+    client_as: Callable[..., Client], scored: Read
+) -> None:
     resp = client_as(Role.CLINICIAN).get(f"/api/xray/studies/{scored.study_id}/heatmap.dcm")
     assert resp.status_code == 200
     ds = pydicom.dcmread(io.BytesIO(resp.content))

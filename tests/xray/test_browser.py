@@ -14,8 +14,9 @@ from epiaid.core.roles import Role
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_radiologist_sees_the_worklist_and_the_heatmap(asgi_server: str, page: Any, make_user: Callable[..., Any],
-                                                       media: Path, chest_dicom: bytes) -> None:
+def test_radiologist_sees_the_worklist_and_the_heatmap(
+    asgi_server: str, page: Any, make_user: Callable[..., Any], media: Path, chest_dicom: bytes
+) -> None:
     from epiaid.xray import services
     from epiaid.xray.models import Study
 

@@ -35,8 +35,11 @@ def test_predict_writes_exactly_the_agreed_columns_and_skips_bad_files(folder: P
     result = CliRunner().invoke(app, ["predict", "--images", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert list(rows[0].keys()) == PREDICT_COLUMNS == ["file", "p_pneumonia", "p_covid", "severity_extent",
-                                                       "severity_opacity", "flag"]
+    assert (
+        list(rows[0].keys())
+        == PREDICT_COLUMNS
+        == ["file", "p_pneumonia", "p_covid", "severity_extent", "severity_opacity", "flag"]
+    )
     assert sorted(r["file"] for r in rows) == ["a.dcm", "b.png", "sub/c.dcm"]
     for r in rows:
         assert 0 <= float(r["p_pneumonia"]) <= 1 and 0 <= float(r["p_covid"]) <= 1
@@ -56,15 +59,25 @@ def test_predict_agrees_between_dicom_and_png_of_the_same_image(folder: Path, tm
 def test_read_writes_json_heatmap_and_secondary_capture(tmp_path: Path, chest_dicom: bytes) -> None:
     src = tmp_path / "x.dcm"
     src.write_bytes(chest_dicom)
-    result = CliRunner().invoke(app, ["read", str(src), "--json", str(tmp_path / "r.json"),
-                                      "--heatmap", str(tmp_path / "h.png"), "--sc", str(tmp_path / "h.dcm")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "read",
+            str(src),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--heatmap",
+            str(tmp_path / "h.png"),
+            "--sc",
+            str(tmp_path / "h.dcm"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "h.dcm").read_bytes()[128:132] == b"DICM"
 
 
-def test_read_of_a_rejected_file_exits_2_with_the_reason(tmp_path: Path,
-                                                         make_dicom: Callable[..., bytes]) -> None:
+def test_read_of_a_rejected_file_exits_2_with_the_reason(tmp_path: Path, make_dicom: Callable[..., bytes]) -> None:
     src = tmp_path / "ct.dcm"
     src.write_bytes(make_dicom(modality="CT"))
     result = CliRunner().invoke(app, ["read", str(src)])

@@ -87,11 +87,17 @@ def tiny_devset(n: int = 24) -> DevSet:
     rng = np.random.default_rng(0)
     levels = rng.random(n)
     images = np.stack([to_unit_square(phantom(200, float(v), seed=i)) for i, v in enumerate(levels)])
-    frame = pd.DataFrame({"fold": np.arange(n) % 3, "source": np.where(np.arange(n) % 2, "a", "b"),
-                          "patient": np.arange(n)})
-    return DevSet(frame, images.astype(np.float32), (levels > 0.3).astype(np.float32),
-                  (levels > 0.6).astype(np.float32), (levels * 8).astype(np.float32),
-                  np.where(levels > 0.5, levels * 6, np.nan).astype(np.float32))
+    frame = pd.DataFrame(
+        {"fold": np.arange(n) % 3, "source": np.where(np.arange(n) % 2, "a", "b"), "patient": np.arange(n)}
+    )
+    return DevSet(
+        frame,
+        images.astype(np.float32),
+        (levels > 0.3).astype(np.float32),
+        (levels > 0.6).astype(np.float32),
+        (levels * 8).astype(np.float32),
+        np.where(levels > 0.5, levels * 6, np.nan).astype(np.float32),
+    )
 
 
 @pytest.mark.slow

@@ -25,8 +25,9 @@ def rejection(data: bytes, filename: str = "") -> ImageRejected:
     return info.value
 
 
-def test_monochrome2_12_bit_dicom_decodes_to_the_original_image(chest: np.ndarray,
-                                                                 make_dicom: Callable[..., bytes]) -> None:
+def test_monochrome2_12_bit_dicom_decodes_to_the_original_image(
+    chest: np.ndarray, make_dicom: Callable[..., bytes]
+) -> None:
     image = load_image(make_dicom(bits=12))
     assert image.kind == "dicom" and image.meta["bits_stored"] == 12
     assert correlation(image.pixels, chest) > 0.999

@@ -38,7 +38,7 @@ def test_pushed_objects_reach_the_handler_intact(receiver: Any, chest_dicom: byt
     got: list[tuple[bytes, str]] = []
     port = receiver(lambda data, ae: got.append((data, ae)) or "ok")
     assert send_file(chest_dicom, "127.0.0.1", port, calling_ae="MODALITY1") == 0x0000
-    (data, ae), = got
+    ((data, ae),) = got
     assert ae == "MODALITY1"
     sent, received = pydicom.dcmread(io.BytesIO(chest_dicom)), pydicom.dcmread(io.BytesIO(data))
     assert received.SOPInstanceUID == sent.SOPInstanceUID
@@ -66,8 +66,8 @@ def test_unreachable_receiver_raises_a_clear_error(chest_dicom: bytes) -> None:
 
 
 def test_pushed_studies_land_on_the_worklist_and_ct_is_rejected(
-        transactional_db: Any, media: Path, receiver: Any, chest_dicom: bytes,
-        make_dicom: Callable[..., bytes]) -> None:
+    transactional_db: Any, media: Path, receiver: Any, chest_dicom: bytes, make_dicom: Callable[..., bytes]
+) -> None:
     from epiaid.xray import services
     from epiaid.xray.models import Study
 

@@ -56,38 +56,51 @@ def test_parts_come_back_byte_for_byte(chest_dicom: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.binary(max_size=300).filter(lambda b: f"--{BOUNDARY}".encode() not in b), min_size=1, max_size=4),
-       st.sampled_from(["", "preamble text\r\n"]), st.sampled_from(["", "epilogue"]))
-def test_any_binary_parts_survive_the_split_byte_for_byte(payloads: list[bytes], preamble: str,
-                                                          epilogue: str) -> None:
+@given(
+    st.lists(st.binary(max_size=300).filter(lambda b: f"--{BOUNDARY}".encode() not in b), min_size=1, max_size=4),
+    st.sampled_from(["", "preamble text\r\n"]),
+    st.sampled_from(["", "epilogue"]),
+)
+def test_any_binary_parts_survive_the_split_byte_for_byte(payloads: list[bytes], preamble: str, epilogue: str) -> None:
     body = preamble.encode() + multipart(*payloads) + epilogue.encode()
     assert [p.data for p in split_parts(CONTENT_TYPE, body)] == payloads
 
 
 def test_a_part_without_content_type_is_taken_as_dicom_and_base64_parts_are_decoded(chest_dicom: bytes) -> None:
-    body = (f"--{BOUNDARY}\r\n\r\n".encode() + chest_dicom + b"\r\n"
-            + f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
-            + base64.b64encode(chest_dicom) + f"\r\n--{BOUNDARY}--".encode())
+    body = (
+        f"--{BOUNDARY}\r\n\r\n".encode()
+        + chest_dicom
+        + b"\r\n"
+        + f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
+        + base64.b64encode(chest_dicom)
+        + f"\r\n--{BOUNDARY}--".encode()
+    )
     parts = split_parts(CONTENT_TYPE, body)
     assert [(p.content_type, p.data) for p in parts] == [("application/dicom", chest_dicom)] * 2
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    (b"no boundary anywhere", "does not contain its boundary"),
-    (f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\nhalf a file".encode(), "closing boundary"),
-    (f"--{BOUNDARY}--\r\n".encode(), "no parts"),
-])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"no boundary anywhere", "does not contain its boundary"),
+        (f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\nhalf a file".encode(), "closing boundary"),
+        (f"--{BOUNDARY}--\r\n".encode(), "no parts"),
+    ],
+)
 def test_malformed_bodies_are_refused_with_the_problem_named(body: bytes, words: str) -> None:
     with pytest.raises(StowError) as info:
         split_parts(CONTENT_TYPE, body)
     assert info.value.status == 400 and words in info.value.detail
 
 
-@pytest.mark.parametrize(("content_type", "status"), [
-    ("application/dicom", 415),
-    (f'multipart/related; type="application/dicom+json"; boundary={BOUNDARY}', 415),
-    ('multipart/related; type="application/dicom"', 400),
-])
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/dicom", 415),
+        (f'multipart/related; type="application/dicom+json"; boundary={BOUNDARY}', 415),
+        ('multipart/related; type="application/dicom"', 400),
+    ],
+)
 def test_a_body_that_is_not_stow_rs_is_refused_as_a_whole(content_type: str, status: int) -> None:
     with pytest.raises(StowError) as info:
         split_parts(content_type, b"anything")
@@ -96,8 +109,9 @@ def test_a_body_that_is_not_stow_rs_is_refused_as_a_whole(content_type: str, sta
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_stow_is_for_radiologists_only(client_as: Callable[..., Client], media: Path, chest_dicom: bytes,
-                                       role: Role) -> None:
+def test_stow_is_for_radiologists_only(
+    client_as: Callable[..., Client], media: Path, chest_dicom: bytes, role: Role
+) -> None:
     resp = post(client_as(role), multipart(chest_dicom))
     assert resp.status_code == (401 if role is Role.PUBLIC else 200 if role in ALLOWED else 403)
     assert Study.objects.exists() == (role in ALLOWED)
@@ -107,7 +121,8 @@ def test_stow_is_for_radiologists_only(client_as: Callable[..., Client], media: 
 
 @pytest.mark.django_db
 def test_each_instance_is_stored_scored_and_listed_with_a_retrieve_url(
-        client_as: Callable[..., Client], media: Path, chest: np.ndarray) -> None:
+    client_as: Callable[..., Client], media: Path, chest: np.ndarray
+) -> None:
     first, second = to_dicom(chest, patient_id="STOW-1"), to_dicom(chest, patient_id="STOW-2", rle=True)
     resp = post(client_as(Role.CLINICIAN), multipart(first, second))
     assert resp.status_code == 200 and resp["Content-Type"] == "application/dicom+json"
@@ -127,7 +142,8 @@ def test_each_instance_is_stored_scored_and_listed_with_a_retrieve_url(
 
 @pytest.mark.django_db
 def test_refused_instances_are_failed_with_their_reason_and_the_rest_accepted(
-        client_as: Callable[..., Client], media: Path, chest: np.ndarray) -> None:
+    client_as: Callable[..., Client], media: Path, chest: np.ndarray
+) -> None:
     good = to_dicom(chest)
     turned = to_dicom(np.ascontiguousarray(np.rot90(chest, -1)))
     ct = to_dicom(chest, modality="CT")
@@ -136,8 +152,12 @@ def test_refused_instances_are_failed_with_their_reason_and_the_rest_accepted(
     answer = resp.json()
     assert [i["00081155"]["Value"][0] for i in answer["00081199"]["Value"]] == [uid(good)]
     failed = answer["00081198"]["Value"]
-    assert [i["00991001"]["Value"][0] for i in failed] == ["wrong_orientation", "wrong_modality",
-                                                           "wrong_media_type", "not_part10"]
+    assert [i["00991001"]["Value"][0] for i in failed] == [
+        "wrong_orientation",
+        "wrong_modality",
+        "wrong_media_type",
+        "not_part10",
+    ]
     assert all(i["00081197"]["Value"] == [0xC000] and i["00991002"]["Value"][0] for i in failed)
     assert "90° clockwise" in failed[0]["00991002"]["Value"][0]
     assert failed[0]["00081155"]["Value"] == [uid(turned)]
@@ -148,16 +168,18 @@ def test_refused_instances_are_failed_with_their_reason_and_the_rest_accepted(
 
 
 @pytest.mark.django_db
-def test_when_nothing_can_be_stored_the_answer_is_409(client_as: Callable[..., Client], media: Path,
-                                                      make_dicom: Callable[..., bytes]) -> None:
+def test_when_nothing_can_be_stored_the_answer_is_409(
+    client_as: Callable[..., Client], media: Path, make_dicom: Callable[..., bytes]
+) -> None:
     resp = post(client_as(Role.CLINICIAN), multipart(make_dicom(view="LL")))
     assert resp.status_code == 409
     assert resp.json()["00081198"]["Value"][0]["00991001"]["Value"] == ["lateral_view"]
 
 
 @pytest.mark.django_db
-def test_a_non_multipart_request_gets_415_with_the_reason_and_is_audited(client_as: Callable[..., Client],
-                                                                         media: Path, chest_dicom: bytes) -> None:
+def test_a_non_multipart_request_gets_415_with_the_reason_and_is_audited(
+    client_as: Callable[..., Client], media: Path, chest_dicom: bytes
+) -> None:
     resp = post(client_as(Role.CLINICIAN), chest_dicom, content_type="application/dicom")
     assert resp.status_code == 415 and "multipart/related" in resp.json()["detail"]
     assert not Study.objects.exists()

@@ -25,8 +25,16 @@ from tests.xray.conftest import png_bytes
 
 ALL_ROLES = (Role.PUBLIC, *GROUP_ROLES)
 ALLOWED = {Role.CLINICIAN, Role.ADMIN}
-VALUES = ReadValues(p_pneumonia=0.8123, p_covid=0.4012, severity_extent=3.25, severity_opacity=2.5, flag=True,
-                    urgency=55.4, model_sha256="ab" * 32, p_pneumonia_threshold=0.79)
+VALUES = ReadValues(
+    p_pneumonia=0.8123,
+    p_covid=0.4012,
+    severity_extent=3.25,
+    severity_opacity=2.5,
+    flag=True,
+    urgency=55.4,
+    model_sha256="ab" * 32,
+    p_pneumonia_threshold=0.79,
+)
 
 
 def items(seq: Any) -> Iterator[Dataset]:
@@ -37,19 +45,27 @@ def items(seq: Any) -> Iterator[Dataset]:
 
 
 def numbers(ds: Dataset) -> dict[str, float]:
-    return {i.ConceptNameCodeSequence[0].CodeValue: float(i.MeasuredValueSequence[0].NumericValue)
-            for i in items(ds.ContentSequence) if i.ValueType == "NUM"}
+    return {
+        i.ConceptNameCodeSequence[0].CodeValue: float(i.MeasuredValueSequence[0].NumericValue)
+        for i in items(ds.ContentSequence)
+        if i.ValueType == "NUM"
+    }
 
 
 def coded(ds: Dataset, code: str) -> str:
-    return next(i.ConceptCodeSequence[0].CodeMeaning for i in items(ds.ContentSequence)
-                if i.ValueType == "CODE" and i.ConceptNameCodeSequence[0].CodeValue == code)
+    return next(
+        i.ConceptCodeSequence[0].CodeMeaning
+        for i in items(ds.ContentSequence)
+        if i.ValueType == "CODE" and i.ConceptNameCodeSequence[0].CodeValue == code
+    )
 
 
 def referenced_instances(ds: Dataset) -> set[tuple[str, str, str]]:
-    return {(ds.StudyInstanceUID, series.SeriesInstanceUID, sop.ReferencedSOPInstanceUID)
-            for series in ds.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence
-            for sop in series.ReferencedSOPSequence}
+    return {
+        (ds.StudyInstanceUID, series.SeriesInstanceUID, sop.ReferencedSOPInstanceUID)
+        for series in ds.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence
+        for sop in series.ReferencedSOPSequence
+    }
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +78,15 @@ def test_sr_of_a_dicom_read_references_its_study_series_and_image(source: Datase
     assert ds.SOPClassUID == COMPREHENSIVE_SR and ds.Modality == "SR"
     assert ds.StudyInstanceUID == source.StudyInstanceUID
     assert ds.SeriesInstanceUID != source.SeriesInstanceUID  # a new series in the same study
-    assert referenced_instances(ds) == {(source.StudyInstanceUID, source.SeriesInstanceUID,
-                                         source.SOPInstanceUID)}
+    assert referenced_instances(ds) == {(source.StudyInstanceUID, source.SeriesInstanceUID, source.SOPInstanceUID)}
     assert str(ds.PatientName) == "홍길동" and ds.PatientID == source.PatientID
 
 
 def test_sr_holds_the_probabilities_severity_flag_and_urgency(source: Dataset) -> None:
     ds = pydicom.dcmread(io.BytesIO(structured_report(VALUES, source)))
-    assert numbers(ds) == pytest.approx({"p_pneumonia": 0.8123, "p_covid": 0.4012, "severity_extent": 3.25,
-                                         "severity_opacity": 2.5, "urgency": 55.4})
+    assert numbers(ds) == pytest.approx(
+        {"p_pneumonia": 0.8123, "p_covid": 0.4012, "severity_extent": 3.25, "severity_opacity": 2.5, "urgency": 55.4}
+    )
     assert coded(ds, "flag") == "Yes"
     unflagged = ReadValues(**{**VALUES.__dict__, "flag": False})
     assert coded(pydicom.dcmread(io.BytesIO(structured_report(unflagged, source))), "flag") == "No"
@@ -109,8 +125,9 @@ def test_a_source_without_uids_is_a_clear_error() -> None:
         structured_report(VALUES, Dataset())
 
 
-def test_cli_read_writes_the_sr_beside_the_secondary_capture(tmp_path: Path, chest_dicom: bytes,
-                                                             source: Dataset) -> None:
+def test_cli_read_writes_the_sr_beside_the_secondary_capture(
+    tmp_path: Path, chest_dicom: bytes, source: Dataset
+) -> None:
     src = tmp_path / "x.dcm"
     src.write_bytes(chest_dicom)
     result = CliRunner().invoke(app, ["read", str(src), "--sr", str(tmp_path / "r-sr.dcm")])
@@ -136,25 +153,25 @@ def expected(role: Role) -> int:
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ALL_ROLES)
 @pytest.mark.parametrize("by", ["study", "read"])
-def test_sr_download_is_for_radiologists_only(client_as: Callable[..., Client], scored: Read, role: Role,
-                                              by: str) -> None:
-    url = (f"/api/xray/studies/{scored.study_id}/sr.dcm" if by == "study"
-           else f"/api/xray/reads/{scored.pk}/sr.dcm")
+def test_sr_download_is_for_radiologists_only(
+    client_as: Callable[..., Client], scored: Read, role: Role, by: str
+) -> None:
+    url = f"/api/xray/studies/{scored.study_id}/sr.dcm" if by == "study" else f"/api/xray/reads/{scored.pk}/sr.dcm"
     resp = client_as(role).get(url)
     assert resp.status_code == expected(role)
     assert AuditEvent.objects.filter(action="xray.export_sr").exists() == (role in ALLOWED)
 
 
 @pytest.mark.django_db
-def test_sr_download_carries_the_stored_read_values_and_is_audited(client_as: Callable[..., Client],
-                                                                   scored: Read, source: Dataset) -> None:
+def test_sr_download_carries_the_stored_read_values_and_is_audited(
+    client_as: Callable[..., Client], scored: Read, source: Dataset
+) -> None:
     radiologist = client_as(Role.CLINICIAN)
     resp = radiologist.get(f"/api/xray/reads/{scored.pk}/sr.dcm")
     assert resp["Content-Type"] == "application/dicom"
     ds = pydicom.dcmread(io.BytesIO(resp.content))
     assert ds.StudyInstanceUID == scored.study.study_uid == source.StudyInstanceUID
-    assert referenced_instances(ds) == {(source.StudyInstanceUID, source.SeriesInstanceUID,
-                                         source.SOPInstanceUID)}
+    assert referenced_instances(ds) == {(source.StudyInstanceUID, source.SeriesInstanceUID, source.SOPInstanceUID)}
     assert numbers(ds)["p_pneumonia"] == pytest.approx(scored.p_pneumonia, abs=1e-4)
     assert numbers(ds)["urgency"] == pytest.approx(scored.urgency, abs=1e-4)
     again = pydicom.dcmread(io.BytesIO(radiologist.get(f"/api/xray/studies/{scored.study_id}/sr.dcm").content))
@@ -172,10 +189,10 @@ def test_unknown_read_gives_a_404_naming_it(client_as: Callable[..., Client], me
 
 
 @pytest.mark.django_db
-def test_sr_of_a_png_upload_files_under_stand_in_uids(client_as: Callable[..., Client], media: Path,
-                                                      chest: Any) -> None:
+def test_sr_of_a_png_upload_files_under_stand_in_uids(
+    client_as: Callable[..., Client], media: Path, chest: Any
+) -> None:
     outcome = services.ingest(png_bytes(chest), "chest.png", Study.Source.DEMO)
     assert outcome.read is not None
-    ds = pydicom.dcmread(io.BytesIO(client_as(Role.CLINICIAN).get(f"/api/xray/reads/{outcome.read.pk}/sr.dcm")
-                                    .content))
+    ds = pydicom.dcmread(io.BytesIO(client_as(Role.CLINICIAN).get(f"/api/xray/reads/{outcome.read.pk}/sr.dcm").content))
     assert ds.StudyInstanceUID == stand_in_source(outcome.study.sha256).StudyInstanceUID

@@ -39,8 +39,7 @@ def check(resp_code: int, role: Role) -> None:
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_worklist_page_is_for_radiologists_only(client_as: Callable[..., Client], scored: Read,
-                                                role: Role) -> None:
+def test_worklist_page_is_for_radiologists_only(client_as: Callable[..., Client], scored: Read, role: Role) -> None:
     resp = client_as(role).get("/xray/")
     check(resp.status_code, role)
     if role in ALLOWED:
@@ -70,11 +69,18 @@ def test_review_form_is_for_radiologists_only(client_as: Callable[..., Client], 
 
 
 def test_uploading_several_files_scores_good_ones_and_explains_rejections(
-        client_as: Callable[..., Client], media: Path, chest_dicom: bytes, chest_png: bytes,
-        make_dicom: Callable[..., bytes]) -> None:
+    client_as: Callable[..., Client],
+    media: Path,
+    chest_dicom: bytes,
+    chest_png: bytes,
+    make_dicom: Callable[..., bytes],
+) -> None:
     client = client_as(Role.CLINICIAN)
-    files = [SimpleUploadedFile("a.dcm", chest_dicom), SimpleUploadedFile("b.png", chest_png),
-             SimpleUploadedFile("lateral.dcm", make_dicom(view="LL"))]
+    files = [
+        SimpleUploadedFile("a.dcm", chest_dicom),
+        SimpleUploadedFile("b.png", chest_png),
+        SimpleUploadedFile("lateral.dcm", make_dicom(view="LL")),
+    ]
     resp = client.post("/xray/upload/", {"files": files}, follow=True)
     page = resp.content.decode()
     assert Study.objects.filter(status=Study.Status.SCORED).count() == 2
@@ -83,9 +89,16 @@ def test_uploading_several_files_scores_good_ones_and_explains_rejections(
 
 def test_override_from_the_study_page_changes_the_worklist(client_as: Callable[..., Client], scored: Read) -> None:
     client = client_as(Role.CLINICIAN)
-    resp = client.post(f"/xray/study/{scored.study_id}/review/",
-                       {"decision": "override", "flag": "0" if scored.flag else "1", "severity_extent": "2.5",
-                        "severity_opacity": "", "note": ""})
+    resp = client.post(
+        f"/xray/study/{scored.study_id}/review/",
+        {
+            "decision": "override",
+            "flag": "0" if scored.flag else "1",
+            "severity_extent": "2.5",
+            "severity_opacity": "",
+            "note": "",
+        },
+    )
     assert resp.status_code == 302
     row = services.worklist()[0]
     assert row["flag"] is (not scored.flag) and row["severity_extent"] == 2.5 and row["review"] == "override"
@@ -98,11 +111,13 @@ def test_rejected_study_page_shows_the_reason(client_as: Callable[..., Client], 
     assert "not_an_image" in page
 
 
-def test_uploading_a_film_on_its_side_explains_the_rotation(client_as: Callable[..., Client], media: Path,
-                                                            chest: np.ndarray) -> None:
+def test_uploading_a_film_on_its_side_explains_the_rotation(
+    client_as: Callable[..., Client], media: Path, chest: np.ndarray
+) -> None:
     turned = to_dicom(np.ascontiguousarray(np.rot90(chest, 1)))
-    resp = client_as(Role.CLINICIAN).post("/xray/upload/", {"files": [SimpleUploadedFile("side.dcm", turned)]},
-                                          follow=True)
+    resp = client_as(Role.CLINICIAN).post(
+        "/xray/upload/", {"files": [SimpleUploadedFile("side.dcm", turned)]}, follow=True
+    )
     assert "rotated 90° counter-clockwise" in resp.content.decode()
     study = Study.objects.get()
     assert study.status == Study.Status.REJECTED and study.reject_code == "wrong_orientation"

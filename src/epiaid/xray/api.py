@@ -49,8 +49,9 @@ def _read_or_404(study_id: int) -> Read:
 @router.post("/studies", response={201: dict, 422: RejectedOut}, summary="Upload a DICOM/PNG/JPEG and read it")
 def upload_study(request: HttpRequest, file: UploadedFile = File(...)) -> Status[Any]:
     data = file.read()
-    outcome = services.ingest(data, file.name or "upload", Study.Source.API, request=request,
-                              sender=request.user.get_username())
+    outcome = services.ingest(
+        data, file.name or "upload", Study.Source.API, request=request, sender=request.user.get_username()
+    )
     if outcome.read is None:
         s = outcome.study
         return Status(422, {"code": s.reject_code, "reason": s.reject_reason, "study_id": s.pk})
@@ -69,37 +70,62 @@ def get_study(request: HttpRequest, study_id: int) -> dict[str, Any]:
     study = get_object_or_404(Study, pk=study_id)
     record(request, "xray.view", services.AUDIT_TARGET, object_id=study.pk)
     read = services.latest_read(study)
-    base = {"study_id": study.pk, "status": study.status, "filename": study.filename,
-            "reject_code": study.reject_code, "reject_reason": study.reject_reason}
+    base = {
+        "study_id": study.pk,
+        "status": study.status,
+        "filename": study.filename,
+        "reject_code": study.reject_code,
+        "reject_reason": study.reject_reason,
+    }
     if read is None:
         return base
-    reviews = [{"decision": o.decision, "flag": o.flag, "severity_extent": o.severity_extent,
-                "severity_opacity": o.severity_opacity, "reviewer": o.reviewer.get_username(),
-                "note": o.note, "at": o.created_at.isoformat()} for o in read.overrides.all()]
+    reviews = [
+        {
+            "decision": o.decision,
+            "flag": o.flag,
+            "severity_extent": o.severity_extent,
+            "severity_opacity": o.severity_opacity,
+            "reviewer": o.reviewer.get_username(),
+            "note": o.note,
+            "at": o.created_at.isoformat(),
+        }
+        for o in read.overrides.all()
+    ]
     return {**base, "read_id": read.pk, "result": read.result, "reviews": reviews}
 
 
 @router.get("/studies/{study_id}/heatmap.png", summary="Heatmap overlay (PNG)")
 def get_heatmap(request: HttpRequest, study_id: int) -> HttpResponse:
     read = _read_or_404(study_id)
-    record(request, "xray.view_heatmap", services.AUDIT_TARGET, object_id=study_id,
-           detail={"model_sha256": read.model_sha256})
+    record(
+        request,
+        "xray.view_heatmap",
+        services.AUDIT_TARGET,
+        object_id=study_id,
+        detail={"model_sha256": read.model_sha256},
+    )
     return HttpResponse(services.media_bytes(read.heatmap_file), content_type="image/png")
 
 
 @router.get("/studies/{study_id}/heatmap.dcm", summary="Heatmap as DICOM Secondary Capture")
 def get_heatmap_dicom(request: HttpRequest, study_id: int) -> HttpResponse:
     read = _read_or_404(study_id)
-    record(request, "xray.export_sc", services.AUDIT_TARGET, object_id=study_id,
-           detail={"model_sha256": read.model_sha256})
+    record(
+        request, "xray.export_sc", services.AUDIT_TARGET, object_id=study_id, detail={"model_sha256": read.model_sha256}
+    )
     resp = HttpResponse(services.secondary_capture_for(read), content_type="application/dicom")
     resp["Content-Disposition"] = f'attachment; filename="study-{study_id}-heatmap.dcm"'
     return resp
 
 
 def _sr_response(request: HttpRequest, read: Read) -> HttpResponse:
-    record(request, "xray.export_sr", services.AUDIT_TARGET, object_id=read.study_id,
-           detail={"read": read.pk, "model_sha256": read.model_sha256})
+    record(
+        request,
+        "xray.export_sr",
+        services.AUDIT_TARGET,
+        object_id=read.study_id,
+        detail={"read": read.pk, "model_sha256": read.model_sha256},
+    )
     resp = HttpResponse(services.structured_report_for(read), content_type="application/dicom")
     resp["Content-Disposition"] = f'attachment; filename="study-{read.study_id}-read-{read.pk}-sr.dcm"'
     return resp
@@ -110,8 +136,11 @@ def get_structured_report(request: HttpRequest, study_id: int) -> HttpResponse:
     return _sr_response(request, _read_or_404(study_id))
 
 
-@router.get("/reads/{read_id}/sr.dcm", response={200: None, 404: ErrorOut},
-            summary="One read as a DICOM Comprehensive SR (TID 1500)")
+@router.get(
+    "/reads/{read_id}/sr.dcm",
+    response={200: None, 404: ErrorOut},
+    summary="One read as a DICOM Comprehensive SR (TID 1500)",
+)
 def get_read_structured_report(request: HttpRequest, read_id: int) -> HttpResponse | Status[Any]:
     read = Read.objects.select_related("study").filter(pk=read_id).first()
     if read is None:
@@ -119,31 +148,56 @@ def get_read_structured_report(request: HttpRequest, read_id: int) -> HttpRespon
     return _sr_response(request, read)
 
 
-@router.post("/dicomweb/studies", response={200: dict, 202: dict, 409: dict, 400: ErrorOut, 415: ErrorOut},
-             summary="DICOMweb STOW-RS: store and score Part-10 instances (multipart/related; type=application/dicom)",
-             openapi_extra={"requestBody": {"content": {'multipart/related; type="application/dicom"': {
-                 "schema": {"type": "string", "format": "binary"}}}}})
+@router.post(
+    "/dicomweb/studies",
+    response={200: dict, 202: dict, 409: dict, 400: ErrorOut, 415: ErrorOut},
+    summary="DICOMweb STOW-RS: store and score Part-10 instances (multipart/related; type=application/dicom)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                'multipart/related; type="application/dicom"': {"schema": {"type": "string", "format": "binary"}}
+            }
+        }
+    },
+)
 def stow_rs(request: HttpRequest) -> HttpResponse:
     from epiaid.xray.engine.dicomweb import StowError
 
     try:
         status, answer = services.ingest_stow(request.META.get("CONTENT_TYPE", ""), request.body, request)
     except StowError as exc:
-        record(request, "xray.stow_refused", services.AUDIT_TARGET, detail={"status": exc.status,
-                                                                              "detail": exc.detail})
+        record(request, "xray.stow_refused", services.AUDIT_TARGET, detail={"status": exc.status, "detail": exc.detail})
         return HttpResponse(json.dumps({"detail": exc.detail}), status=exc.status, content_type="application/json")
     return HttpResponse(json.dumps(answer), status=status, content_type="application/dicom+json")
 
 
-@router.post("/studies/{study_id}/review", response={201: dict, 400: ErrorOut},
-             summary="Confirm or override the latest read (audited with the model hash)")
+@router.post(
+    "/studies/{study_id}/review",
+    response={201: dict, 400: ErrorOut},
+    summary="Confirm or override the latest read (audited with the model hash)",
+)
 def post_review(request: HttpRequest, study_id: int, body: ReviewIn) -> Status[Any]:
     read = _read_or_404(study_id)
     try:
-        ov = services.review(read, request.user, body.decision, flag=body.flag,
-                             severity_extent=body.severity_extent, severity_opacity=body.severity_opacity,
-                             note=body.note, request=request)
+        ov = services.review(
+            read,
+            request.user,
+            body.decision,
+            flag=body.flag,
+            severity_extent=body.severity_extent,
+            severity_opacity=body.severity_opacity,
+            note=body.note,
+            request=request,
+        )
     except services.ReviewError as exc:
         return Status(400, {"detail": str(exc)})
-    return Status(201, {"override_id": ov.pk, "decision": ov.decision, "flag": ov.flag,
-                        "severity_extent": ov.severity_extent, "severity_opacity": ov.severity_opacity})
+    return Status(
+        201,
+        {
+            "override_id": ov.pk,
+            "decision": ov.decision,
+            "flag": ov.flag,
+            "severity_extent": ov.severity_extent,
+            "severity_opacity": ov.severity_opacity,
+        },
+    )

@@ -20,8 +20,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".dicom", ""}
 
 
 def _image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                  and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
 
 
 @app.command()
@@ -53,8 +56,16 @@ def predict(
                 typer.echo(f"skipped {rel}: {exc.code}: {exc.reason}", err=True)
                 skipped += 1
                 continue
-            writer.writerow([rel, f"{p.p_pneumonia:.5f}", f"{p.p_covid:.5f}", f"{p.severity_extent:.3f}",
-                             f"{p.severity_opacity:.3f}", int(p.flag)])
+            writer.writerow(
+                [
+                    rel,
+                    f"{p.p_pneumonia:.5f}",
+                    f"{p.p_covid:.5f}",
+                    f"{p.severity_extent:.3f}",
+                    f"{p.severity_opacity:.3f}",
+                    int(p.flag),
+                ]
+            )
             written += 1
     typer.echo(f"wrote {written} rows to {out}; skipped {skipped} file(s)", err=True)
 
@@ -162,8 +173,9 @@ def train(
     from epiaid.xray.engine import evaluate, export
     from epiaid.xray.engine import train as trainer
 
-    trainer.main(["--data", str(data), "--out", str(work), "--epochs", str(epochs), "--threads", str(threads),
-                  "--runs", runs])
+    trainer.main(
+        ["--data", str(data), "--out", str(work), "--epochs", str(epochs), "--threads", str(threads), "--runs", runs]
+    )
     evaluate.main(["--data", str(data), "--out", str(work)])
     export.main(["--data", str(data), "--out", str(work)])
 

@@ -27,8 +27,12 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
         from epiaid.xray.engine.synthetic import phantom, to_dicom
 
         for i, level in enumerate((0.0, 0.2, 0.5, 0.8, 1.0, 0.0)):
-            items.append((f"phantom-{i}.dcm", to_dicom(phantom(384, level, seed=i), patient_id=f"SYN-{i:04d}",
-                                                       monochrome1=i % 2 == 1)))
+            items.append(
+                (
+                    f"phantom-{i}.dcm",
+                    to_dicom(phantom(384, level, seed=i), patient_id=f"SYN-{i:04d}", monochrome1=i % 2 == 1),
+                )
+            )
     rejected = 0
     for name, data in items:
         if services.ingest(data, name, Study.Source.DEMO, sender="demo").read is None:

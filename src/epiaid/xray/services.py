@@ -42,8 +42,9 @@ class IngestOutcome:
     read: Read | None
 
 
-def ingest(data: bytes, filename: str, source: str, *, request: HttpRequest | None = None,
-           actor: Any = None, sender: str = "") -> IngestOutcome:
+def ingest(
+    data: bytes, filename: str, source: str, *, request: HttpRequest | None = None, actor: Any = None, sender: str = ""
+) -> IngestOutcome:
     """Store, check and score one input. Never raises for bad images: they become rejected studies."""
     from epiaid.xray.engine.pipeline import read_image
     from epiaid.xray.engine.report import heatmap_png
@@ -56,32 +57,67 @@ def ingest(data: bytes, filename: str, source: str, *, request: HttpRequest | No
     except ImageRejected as exc:
         with transaction.atomic():
             study = Study.objects.create(
-                source=source, filename=filename[:255], sha256=digest, status=Study.Status.REJECTED,
-                reject_code=exc.code, reject_reason=exc.reason, sender=sender[:64],
+                source=source,
+                filename=filename[:255],
+                sha256=digest,
+                status=Study.Status.REJECTED,
+                reject_code=exc.code,
+                reject_reason=exc.reason,
+                sender=sender[:64],
             )
-            record(request, "xray.reject", AUDIT_TARGET, object_id=study.pk, actor=actor,
-                   detail={"code": exc.code, "reason": exc.reason, "source": source})
+            record(
+                request,
+                "xray.reject",
+                AUDIT_TARGET,
+                object_id=study.pk,
+                actor=actor,
+                detail={"code": exc.code, "reason": exc.reason, "source": source},
+            )
         return IngestOutcome(study, None)
     seconds = time.perf_counter() - started
     meta = r.image.meta
     with transaction.atomic():
         study = Study.objects.create(
-            source=source, filename=filename[:255], sha256=digest, status=Study.Status.SCORED,
-            kind=r.image.kind, study_uid=meta.get("study_uid", "")[:64], patient_ref=meta.get("patient_id", "")[:64],
-            accession=meta.get("accession", "")[:64], sender=sender[:64],
+            source=source,
+            filename=filename[:255],
+            sha256=digest,
+            status=Study.Status.SCORED,
+            kind=r.image.kind,
+            study_uid=meta.get("study_uid", "")[:64],
+            patient_ref=meta.get("patient_id", "")[:64],
+            accession=meta.get("accession", "")[:64],
+            sender=sender[:64],
         )
         study.stored_file = _store(f"{study.pk}-{digest[:12]}{suffix}", data)
         study.save(update_fields=["stored_file"])
         p = r.prediction
         read = Read.objects.create(
-            study=study, model_sha256=p.model_sha256, p_pneumonia=p.p_pneumonia, p_covid=p.p_covid,
-            severity_extent=p.severity_extent, severity_opacity=p.severity_opacity, flag=p.flag,
-            urgency=p.urgency, result=r.result, seconds=seconds,
+            study=study,
+            model_sha256=p.model_sha256,
+            p_pneumonia=p.p_pneumonia,
+            p_covid=p.p_covid,
+            severity_extent=p.severity_extent,
+            severity_opacity=p.severity_opacity,
+            flag=p.flag,
+            urgency=p.urgency,
+            result=r.result,
+            seconds=seconds,
             heatmap_file=_store(f"{study.pk}-heatmap.png", heatmap_png(p, r.image.pixels)),
         )
-        record(request, "xray.read", AUDIT_TARGET, object_id=study.pk, actor=actor,
-               detail={"read": read.pk, "model_sha256": p.model_sha256, "source": source,
-                       "p_pneumonia": round(p.p_pneumonia, 4), "flag": p.flag})
+        record(
+            request,
+            "xray.read",
+            AUDIT_TARGET,
+            object_id=study.pk,
+            actor=actor,
+            detail={
+                "read": read.pk,
+                "model_sha256": p.model_sha256,
+                "source": source,
+                "p_pneumonia": round(p.p_pneumonia, 4),
+                "flag": p.flag,
+            },
+        )
     return IngestOutcome(study, read)
 
 
@@ -107,22 +143,50 @@ def ingest_stow(content_type: str, body: bytes, request: HttpRequest) -> tuple[i
     for part in parts:
         sop_class, sop_instance = instance_uids(part.data)
         if part.content_type != DICOM_MEDIA_TYPE:
-            outcomes.append(InstanceOutcome(sop_class, sop_instance, False, code="wrong_media_type",
-                                            reason=f"part {part.index} is {part.content_type}, not "
-                                                   f"{DICOM_MEDIA_TYPE}; it was not stored"))
+            outcomes.append(
+                InstanceOutcome(
+                    sop_class,
+                    sop_instance,
+                    False,
+                    code="wrong_media_type",
+                    reason=f"part {part.index} is {part.content_type}, not {DICOM_MEDIA_TYPE}; it was not stored",
+                )
+            )
             continue
         if not looks_like_dicom(part.data):
-            outcomes.append(InstanceOutcome(sop_class, sop_instance, False, code="not_part10",
-                                            reason=f"part {part.index} is not a DICOM Part-10 file (no 'DICM' "
-                                                   "preamble); it was not stored"))
+            outcomes.append(
+                InstanceOutcome(
+                    sop_class,
+                    sop_instance,
+                    False,
+                    code="not_part10",
+                    reason=f"part {part.index} is not a DICOM Part-10 file (no 'DICM' preamble); it was not stored",
+                )
+            )
             continue
         done = ingest(part.data, f"stow-{part.index}.dcm", Study.Source.STOW, request=request, sender=sender)
-        outcomes.append(InstanceOutcome(sop_class, sop_instance, done.read is not None, study_id=done.study.pk,
-                                        code=done.study.reject_code, reason=done.study.reject_reason))
+        outcomes.append(
+            InstanceOutcome(
+                sop_class,
+                sop_instance,
+                done.read is not None,
+                study_id=done.study.pk,
+                code=done.study.reject_code,
+                reason=done.study.reject_reason,
+            )
+        )
     status, answer = stow_response(outcomes, "/api/xray/studies/{study_id}")
-    record(request, "xray.stow", AUDIT_TARGET,
-           detail={"parts": len(parts), "scored": sum(o.scored for o in outcomes), "status": status,
-                   "studies": [o.study_id for o in outcomes if o.study_id is not None]})
+    record(
+        request,
+        "xray.stow",
+        AUDIT_TARGET,
+        detail={
+            "parts": len(parts),
+            "scored": sum(o.scored for o in outcomes),
+            "status": status,
+            "studies": [o.study_id for o in outcomes if o.study_id is not None],
+        },
+    )
     return status, answer
 
 
@@ -134,8 +198,9 @@ def worklist(limit: int = 200) -> list[dict[str, Any]]:
     """Scored studies, urgent first: flagged before unflagged (after radiologist review where given),
     then by urgency, then oldest first so nobody waits forever."""
     rows: list[dict[str, Any]] = []
-    reads: QuerySet[Read] = (Read.objects.select_related("study").prefetch_related("overrides")
-                             .order_by("study_id", "-created_at", "-pk"))
+    reads: QuerySet[Read] = (
+        Read.objects.select_related("study").prefetch_related("overrides").order_by("study_id", "-created_at", "-pk")
+    )
     seen: set[int] = set()
     for read in reads:
         if read.study_id in seen:
@@ -144,17 +209,26 @@ def worklist(limit: int = 200) -> list[dict[str, Any]]:
         review = read.overrides.all().order_by("-created_at", "-pk").first()
         flag = review.flag if review else read.flag
         extent = review.severity_extent if review else read.severity_extent
-        rows.append({
-            "study_id": read.study_id, "read_id": read.pk, "filename": read.study.filename,
-            "patient_ref": read.study.patient_ref, "accession": read.study.accession,
-            "source": read.study.source, "received_at": read.study.received_at.isoformat(),
-            "p_pneumonia": round(read.p_pneumonia, 4), "p_covid": round(read.p_covid, 4),
-            "severity_extent": round(extent, 2),
-            "severity_opacity": round(review.severity_opacity if review else read.severity_opacity, 2),
-            "flag": flag, "urgency": round(read.urgency, 1), "model_sha256": read.model_sha256,
-            "review": review.decision if review else "pending",
-            "reviewer": review.reviewer.get_username() if review else "",
-        })
+        rows.append(
+            {
+                "study_id": read.study_id,
+                "read_id": read.pk,
+                "filename": read.study.filename,
+                "patient_ref": read.study.patient_ref,
+                "accession": read.study.accession,
+                "source": read.study.source,
+                "received_at": read.study.received_at.isoformat(),
+                "p_pneumonia": round(read.p_pneumonia, 4),
+                "p_covid": round(read.p_covid, 4),
+                "severity_extent": round(extent, 2),
+                "severity_opacity": round(review.severity_opacity if review else read.severity_opacity, 2),
+                "flag": flag,
+                "urgency": round(read.urgency, 1),
+                "model_sha256": read.model_sha256,
+                "review": review.decision if review else "pending",
+                "reviewer": review.reviewer.get_username() if review else "",
+            }
+        )
     rows.sort(key=lambda r: (not r["flag"], -r["urgency"], r["received_at"]))
     return rows[:limit]
 
@@ -163,9 +237,17 @@ class ReviewError(ValueError):
     pass
 
 
-def review(read: Read, reviewer: Any, decision: str, *, flag: bool | None = None,
-           severity_extent: float | None = None, severity_opacity: float | None = None, note: str = "",
-           request: HttpRequest | None = None) -> Override:
+def review(
+    read: Read,
+    reviewer: Any,
+    decision: str,
+    *,
+    flag: bool | None = None,
+    severity_extent: float | None = None,
+    severity_opacity: float | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Override:
     """Record a radiologist's confirmation (model values kept) or override (corrected values), audited."""
     if decision not in Override.Decision.values:
         raise ReviewError(f"decision must be one of {', '.join(Override.Decision.values)}, not {decision!r}")
@@ -182,15 +264,33 @@ def review(read: Read, reviewer: Any, decision: str, *, flag: bool | None = None
         if not 0 <= severity_opacity <= 6:
             raise ReviewError(f"severity_opacity must be between 0 and 6, got {severity_opacity}")
     with transaction.atomic():
-        ov = Override.objects.create(read=read, reviewer=reviewer, decision=decision, flag=bool(flag),
-                                     severity_extent=float(severity_extent), severity_opacity=float(severity_opacity),
-                                     note=note[:2000])
-        record(request, f"xray.{decision}", AUDIT_TARGET, object_id=read.study_id, actor=reviewer,
-               detail={"read": read.pk, "override": ov.pk, "model_sha256": read.model_sha256,
-                       "model": {"flag": read.flag, "extent": round(read.severity_extent, 2),
-                                 "opacity": round(read.severity_opacity, 2)},
-                       "radiologist": {"flag": ov.flag, "extent": ov.severity_extent,
-                                       "opacity": ov.severity_opacity}})
+        ov = Override.objects.create(
+            read=read,
+            reviewer=reviewer,
+            decision=decision,
+            flag=bool(flag),
+            severity_extent=float(severity_extent),
+            severity_opacity=float(severity_opacity),
+            note=note[:2000],
+        )
+        record(
+            request,
+            f"xray.{decision}",
+            AUDIT_TARGET,
+            object_id=read.study_id,
+            actor=reviewer,
+            detail={
+                "read": read.pk,
+                "override": ov.pk,
+                "model_sha256": read.model_sha256,
+                "model": {
+                    "flag": read.flag,
+                    "extent": round(read.severity_extent, 2),
+                    "opacity": round(read.severity_opacity, 2),
+                },
+                "radiologist": {"flag": ov.flag, "extent": ov.severity_extent, "opacity": ov.severity_opacity},
+            },
+        )
     return ov
 
 
@@ -244,9 +344,20 @@ def structured_report_for(read: Read) -> bytes:
         source = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
     else:
         source = stand_in_source(study.sha256, patient_id=study.patient_ref)
-    values = ReadValues(read.p_pneumonia, read.p_covid, read.severity_extent, read.severity_opacity, read.flag,
-                        read.urgency, read.model_sha256, p_pneumonia_threshold=_operating_point(read.model_sha256))
+    values = ReadValues(
+        read.p_pneumonia,
+        read.p_covid,
+        read.severity_extent,
+        read.severity_opacity,
+        read.flag,
+        read.urgency,
+        read.model_sha256,
+        p_pneumonia_threshold=_operating_point(read.model_sha256),
+    )
     seed = [study.sha256, read.model_sha256]
-    return structured_report(values, source,
-                             sop_instance_uid=generate_uid(entropy_srcs=[*seed, str(read.pk), "sr"]),
-                             series_instance_uid=generate_uid(entropy_srcs=[*seed, "sr-series"]))
+    return structured_report(
+        values,
+        source,
+        sop_instance_uid=generate_uid(entropy_srcs=[*seed, str(read.pk), "sr"]),
+        series_instance_uid=generate_uid(entropy_srcs=[*seed, "sr-series"]),
+    )

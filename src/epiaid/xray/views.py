@@ -30,8 +30,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             messages.error(request, "Choose at least one file.")
             return redirect("xray:upload")
         for f in files:
-            outcome = services.ingest(f.read(), f.name or "upload", Study.Source.UPLOAD, request=request,
-                                      sender=request.user.get_username())
+            outcome = services.ingest(
+                f.read(), f.name or "upload", Study.Source.UPLOAD, request=request, sender=request.user.get_username()
+            )
             if outcome.read is None:
                 messages.error(request, f"{f.name}: rejected — {outcome.study.reject_reason}")
             else:
@@ -65,9 +66,16 @@ def review(request: HttpRequest, study_id: int) -> HttpResponse:
 
     try:
         flag_raw = request.POST.get("flag", "")
-        services.review(read, request.user, decision, flag=None if flag_raw == "" else flag_raw == "1",
-                        severity_extent=number("severity_extent"), severity_opacity=number("severity_opacity"),
-                        note=request.POST.get("note", ""), request=request)
+        services.review(
+            read,
+            request.user,
+            decision,
+            flag=None if flag_raw == "" else flag_raw == "1",
+            severity_extent=number("severity_extent"),
+            severity_opacity=number("severity_opacity"),
+            note=request.POST.get("note", ""),
+            request=request,
+        )
     except (services.ReviewError, ValueError) as exc:
         messages.error(request, str(exc))
         return redirect("xray:study", study_id=study_id)

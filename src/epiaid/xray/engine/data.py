@@ -25,18 +25,26 @@ class DevSet:
     opacity: np.ndarray  # (n,) 0–6, NaN where unrated
 
     def subset(self, idx: np.ndarray) -> DevSet:
-        return DevSet(self.frame.iloc[idx].reset_index(drop=True), self.images[idx], self.pneumonia[idx],
-                      self.covid[idx], self.extent[idx], self.opacity[idx])
+        return DevSet(
+            self.frame.iloc[idx].reset_index(drop=True),
+            self.images[idx],
+            self.pneumonia[idx],
+            self.covid[idx],
+            self.extent[idx],
+            self.opacity[idx],
+        )
 
 
 def load_devset(cxr_dir: Path, size: int = INPUT_SIZE) -> DevSet:
     """Read labels and images. Severity targets: COVIDNet-S scores (same scale as Cohen's where both
     exist, r > 0.999), and 0 for radiographs labelled ``no_finding`` (a normal film has no extent)."""
     frame = pd.read_csv(cxr_dir / "labels.csv")
-    images = np.stack([
-        to_unit_square(np.asarray(Image.open(cxr_dir / f).convert("L"), dtype=np.float32), size)
-        for f in frame["file"]
-    ])
+    images = np.stack(
+        [
+            to_unit_square(np.asarray(Image.open(cxr_dir / f).convert("L"), dtype=np.float32), size)
+            for f in frame["file"]
+        ]
+    )
     label = frame["label"].astype(str)
     normal = (label == "no_finding").to_numpy()
     extent = frame["covidnets_geographic_0_8"].to_numpy(dtype=np.float64).copy()

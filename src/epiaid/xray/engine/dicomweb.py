@@ -64,7 +64,8 @@ class InstanceOutcome:
 def split_parts(content_type: str, body: bytes) -> list[Part]:
     """The parts of a STOW-RS request body; raises :class:`StowError` for a request that is not one."""
     head = BytesHeaderParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {content_type or 'application/octet-stream'}\r\n\r\n".encode("latin-1"))
+        f"Content-Type: {content_type or 'application/octet-stream'}\r\n\r\n".encode("latin-1")
+    )
     if head.get_content_type() != "multipart/related":
         raise StowError(415, f"STOW-RS needs Content-Type multipart/related; got {content_type or 'none'!r}")
     declared = str(head.get_param("type") or "").lower()
@@ -95,12 +96,12 @@ def _split_body(body: bytes, boundary: bytes) -> list[tuple[bytes, bytes]]:
     """
     delimiter = b"--" + boundary
     if body.startswith(delimiter):
-        rest = body[len(delimiter):]
+        rest = body[len(delimiter) :]
     else:
         first = body.find(b"\r\n" + delimiter)
         if first < 0:
             raise StowError(400, "the body does not contain its boundary (check the boundary parameter)")
-        rest = body[first + 2 + len(delimiter):]
+        rest = body[first + 2 + len(delimiter) :]
     out: list[tuple[bytes, bytes]] = []
     for segment in rest.split(b"\r\n" + delimiter):
         if segment.startswith(b"--"):  # the close delimiter: anything after it is an epilogue
@@ -108,14 +109,14 @@ def _split_body(body: bytes, boundary: bytes) -> list[tuple[bytes, bytes]]:
         line_end = segment.find(b"\r\n")  # the rest of the delimiter line is transport padding
         if line_end < 0:
             raise StowError(400, f"part {len(out) + 1} has no header section")
-        segment = segment[line_end + 2:]
+        segment = segment[line_end + 2 :]
         if segment.startswith(b"\r\n"):
             out.append((b"", segment[2:]))
             continue
         header_end = segment.find(b"\r\n\r\n")
         if header_end < 0:
             raise StowError(400, f"part {len(out) + 1} has no blank line after its headers")
-        out.append((segment[:header_end], segment[header_end + 4:]))
+        out.append((segment[:header_end], segment[header_end + 4 :]))
     raise StowError(400, "the body ends without the closing boundary (truncated upload?)")
 
 
@@ -165,8 +166,7 @@ def instance_uids(data: bytes) -> tuple[str, str]:
     import pydicom
 
     try:
-        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, specific_tags=["SOPClassUID",
-                                                                                     "SOPInstanceUID"])
+        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, specific_tags=["SOPClassUID", "SOPInstanceUID"])
         return str(ds.get("SOPClassUID", "") or ""), str(ds.get("SOPInstanceUID", "") or "")
     except Exception:  # any parse failure just means "no UIDs to report"
         return "", ""

@@ -67,8 +67,13 @@ def image_stat_features(cxr_dir: Path, frame: pd.DataFrame) -> np.ndarray:
 
 def pair(y: np.ndarray, score: np.ndarray, shortcut: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
     ci = auc_ci(y, score, groups)
-    return {"auc": auc(y, score), "auc_ci95": ci, "source_shortcut_auc": auc(y, shortcut),
-            "n": len(y), "n_pos": int(y.sum())}
+    return {
+        "auc": auc(y, score),
+        "auc_ci95": ci,
+        "source_shortcut_auc": auc(y, shortcut),
+        "n": len(y),
+        "n_pos": int(y.sum()),
+    }
 
 
 def evaluate(cxr_dir: Path, out: Path) -> dict[str, Any]:
@@ -118,13 +123,14 @@ def evaluate(cxr_dir: Path, out: Path) -> dict[str, Any]:
     # Severity against the radiologist (Cohen et al.) means, out of fold.
     rated = frame["cohen_geographic_mean_0_8"].notna().to_numpy()
     sev: dict[str, Any] = {"n_rated": int(rated.sum())}
-    for name, col, key, top in (("extent", 2, "cohen_geographic_mean_0_8", 8),
-                                ("opacity", 3, "cohen_opacity_mean_0_6", 6)):
+    for name, col, key, top in (
+        ("extent", 2, "cohen_geographic_mean_0_8", 8),
+        ("opacity", 3, "cohen_opacity_mean_0_6", 6),
+    ):
         truth = frame.loc[rated, key].to_numpy(dtype=float)
         pred = np.clip(cv[rated, col], 0, top)
         r, pval = pearson(pred, truth)
-        sev[name] = {"pearson_r": r, "p_value": pval, "r2_of_r": r * r,
-                     "mae": float(np.mean(np.abs(pred - truth)))}
+        sev[name] = {"pearson_r": r, "p_value": pval, "r2_of_r": r * r, "mae": float(np.mean(np.abs(pred - truth)))}
         # A linear recalibration for the shipped model, fitted on the out-of-fold predictions of all rated
         # COVIDNet-S images (not only Cohen's 87): slope and intercept only, so r is unchanged.
         key_all = "covidnets_geographic_0_8" if name == "extent" else "covidnets_opacity_0_8"
@@ -140,8 +146,11 @@ def evaluate(cxr_dir: Path, out: Path) -> dict[str, Any]:
     per_patient = pd.DataFrame({"patient": groups, "icu": icu, "extent": cv[:, 2], "opacity": cv[:, 3]})[known]
     worst = per_patient.groupby("patient").max()
     res["icu_ranking"] = {
-        "images": int(known.sum()), "patients": len(worst), "patients_icu": int(worst["icu"].sum()),
-        "image_auc_extent": auc(icu[known], cv[known, 2]), "image_auc_opacity": auc(icu[known], cv[known, 3]),
+        "images": int(known.sum()),
+        "patients": len(worst),
+        "patients_icu": int(worst["icu"].sum()),
+        "image_auc_extent": auc(icu[known], cv[known, 2]),
+        "image_auc_opacity": auc(icu[known], cv[known, 3]),
         "patient_auc_max_extent": auc(worst["icu"].to_numpy(), worst["extent"].to_numpy()),
         "sources": sorted(set(src[known])),
     }
@@ -158,24 +167,39 @@ def evaluate(cxr_dir: Path, out: Path) -> dict[str, Any]:
             }
             mr = m & rated
             if mr.sum() > 5:
-                lres[s]["severity_extent_r"] = pearson(loso[mr, 2],
-                                                       frame.loc[mr, "cohen_geographic_mean_0_8"].to_numpy())[0]
+                lres[s]["severity_extent_r"] = pearson(
+                    loso[mr, 2], frame.loc[mr, "cohen_geographic_mean_0_8"].to_numpy()
+                )[0]
     if lseen.any():
         pos_weights = {s: lres[s] for s in lres}
-        lres["mean_pneumonia_auc"] = float(np.mean([v["pneumonia_vs_normal"]["auc"] for v in pos_weights.values()
-                                                    if v["pneumonia_vs_normal"]["auc"] is not None]))
-        lres["mean_covid_auc"] = float(np.mean([v["covid_vs_other"]["auc"] for v in pos_weights.values()
-                                               if v["covid_vs_other"]["auc"] is not None]))
+        lres["mean_pneumonia_auc"] = float(
+            np.mean(
+                [
+                    v["pneumonia_vs_normal"]["auc"]
+                    for v in pos_weights.values()
+                    if v["pneumonia_vs_normal"]["auc"] is not None
+                ]
+            )
+        )
+        lres["mean_covid_auc"] = float(
+            np.mean(
+                [v["covid_vs_other"]["auc"] for v in pos_weights.values() if v["covid_vs_other"]["auc"] is not None]
+            )
+        )
     res["leave_one_source_out"] = lres
 
     # Shortcut baselines with the same patient folds.
     feats = image_stat_features(cxr_dir, frame)
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
     res["image_statistics_shortcut_auc"] = {
-        "pneumonia_vs_normal": auc(y_pneu, cross_val_predict(clf, feats, y_pneu, groups=folds,
-                                                               cv=_FoldSplit(folds), method="predict_proba")[:, 1]),
-        "covid_vs_other": auc(y_cov, cross_val_predict(clf, feats, y_cov, groups=folds, cv=_FoldSplit(folds),
-                                                        method="predict_proba")[:, 1]),
+        "pneumonia_vs_normal": auc(
+            y_pneu,
+            cross_val_predict(clf, feats, y_pneu, groups=folds, cv=_FoldSplit(folds), method="predict_proba")[:, 1],
+        ),
+        "covid_vs_other": auc(
+            y_cov,
+            cross_val_predict(clf, feats, y_cov, groups=folds, cv=_FoldSplit(folds), method="predict_proba")[:, 1],
+        ),
     }
     return res
 
@@ -200,8 +224,12 @@ def operating_point(y: np.ndarray, p: np.ndarray, sensitivity: float = 0.95) -> 
     pos = np.sort(p[y == 1])
     thr = float(pos[int(np.floor((1 - sensitivity) * len(pos)))])
     flag = p >= thr
-    return {"p_pneumonia_threshold": thr, "target_sensitivity": sensitivity,
-            "oof_sensitivity": float(flag[y == 1].mean()), "oof_specificity": float((~flag[y == 0]).mean())}
+    return {
+        "p_pneumonia_threshold": thr,
+        "target_sensitivity": sensitivity,
+        "oof_sensitivity": float(flag[y == 1].mean()),
+        "oof_specificity": float((~flag[y == 0]).mean()),
+    }
 
 
 def _fmt(v: Any) -> str:
@@ -210,14 +238,18 @@ def _fmt(v: Any) -> str:
 
 def summary_markdown(res: dict[str, Any]) -> str:
     """The model card's metrics table: every AUC next to its source-shortcut AUC."""
-    lines = ["| evaluation | task | AUC (95% CI, patient bootstrap) | source-shortcut AUC | n (pos) |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| evaluation | task | AUC (95% CI, patient bootstrap) | source-shortcut AUC | n (pos) |",
+        "|---|---|---|---|---|",
+    ]
 
     def row(name: str, task: str, d: dict[str, Any]) -> None:
         ci = d.get("auc_ci95")
         ci_txt = f" ({ci[0]:.2f}–{ci[1]:.2f})" if ci else ""
-        lines.append(f"| {name} | {task} | {_fmt(d['auc'])}{ci_txt} | {_fmt(d['source_shortcut_auc'])} | "
-                     f"{d['n']} ({d['n_pos']}) |")
+        lines.append(
+            f"| {name} | {task} | {_fmt(d['auc'])}{ci_txt} | {_fmt(d['source_shortcut_auc'])} | "
+            f"{d['n']} ({d['n_pos']}) |"
+        )
 
     cv = res["grouped_cv"]
     row("5-fold patient-grouped CV, pooled", "pneumonia vs normal", cv["pneumonia_vs_normal"])
@@ -232,26 +264,42 @@ def summary_markdown(res: dict[str, Any]) -> str:
             row(f"leave-one-source-out: test on {src}", "pneumonia vs normal", val["pneumonia_vs_normal"])
             row(f"leave-one-source-out: test on {src}", "COVID vs other", val["covid_vs_other"])
     sev = cv["severity"]
-    lines += ["", f"Severity vs Cohen et al. radiologist means (out of fold, n = {sev['n_rated']}):", "",
-              "| score | Pearson r | MAE |", "|---|---|---|"]
+    lines += [
+        "",
+        f"Severity vs Cohen et al. radiologist means (out of fold, n = {sev['n_rated']}):",
+        "",
+        "| score | Pearson r | MAE |",
+        "|---|---|---|",
+    ]
     for k in ("extent", "opacity"):
         lines.append(f"| {k} | {sev[k]['pearson_r']:.3f} | {sev[k]['mae']:.2f} |")
     icu = res["icu_ranking"]
-    lines += ["", f"ICU ranking (out-of-fold predicted extent vs `went_icu`, {icu['images']} images / "
-              f"{icu['patients']} patients, {icu['patients_icu']} ICU; sources {', '.join(icu['sources'])}): "
-              f"image AUC {_fmt(icu['image_auc_extent'])}, patient AUC (worst film) "
-              f"{_fmt(icu['patient_auc_max_extent'])}."]
+    lines += [
+        "",
+        f"ICU ranking (out-of-fold predicted extent vs `went_icu`, {icu['images']} images / "
+        f"{icu['patients']} patients, {icu['patients_icu']} ICU; sources {', '.join(icu['sources'])}): "
+        f"image AUC {_fmt(icu['image_auc_extent'])}, patient AUC (worst film) "
+        f"{_fmt(icu['patient_auc_max_extent'])}.",
+    ]
     shortcut = res["image_statistics_shortcut_auc"]
-    lines += ["", "Image-statistics shortcut (logistic regression on grey-level histogram, border brightness and "
-              f"original size; same folds): pneumonia {_fmt(shortcut['pneumonia_vs_normal'])}, "
-              f"COVID {_fmt(shortcut['covid_vs_other'])}.", ""]
+    lines += [
+        "",
+        "Image-statistics shortcut (logistic regression on grey-level histogram, border brightness and "
+        f"original size; same folds): pneumonia {_fmt(shortcut['pneumonia_vs_normal'])}, "
+        f"COVID {_fmt(shortcut['covid_vs_other'])}.",
+        "",
+    ]
     for name in ("pneumonia", "covid"):
         c = res[f"calibration_{name}"]
-        lines.append(f"Calibration ({name}): ECE raw {c['ece_raw']:.3f}, after cross-fitted Platt scaling "
-                     f"{c['ece_platt_crossfitted']:.3f}.")
+        lines.append(
+            f"Calibration ({name}): ECE raw {c['ece_raw']:.3f}, after cross-fitted Platt scaling "
+            f"{c['ece_platt_crossfitted']:.3f}."
+        )
     op = res["operating_point"]
-    lines.append(f"Operating point: p_pneumonia ≥ {op['p_pneumonia_threshold']:.3f} (out-of-fold sensitivity "
-                 f"{op['oof_sensitivity']:.3f}, specificity {op['oof_specificity']:.3f}).")
+    lines.append(
+        f"Operating point: p_pneumonia ≥ {op['p_pneumonia_threshold']:.3f} (out-of-fold sensitivity "
+        f"{op['oof_sensitivity']:.3f}, specificity {op['oof_specificity']:.3f})."
+    )
     return "\n".join(lines)
 
 

@@ -31,11 +31,19 @@ def onnx_bytes(net: XrayNet, size: int = INPUT_SIZE) -> bytes:
     wrapper = ExportWrapper(net).eval()
     buf = io.BytesIO()
     torch.onnx.export(
-        wrapper, (torch.zeros(1, 1, size, size),), buf,  # type: ignore[arg-type]  # file objects work
-        dynamo=False, opset_version=17,
-        input_names=["image"], output_names=["outputs", "feature_map", "pooled"],
-        dynamic_axes={"image": {0: "batch"}, "outputs": {0: "batch"}, "feature_map": {0: "batch"},
-                      "pooled": {0: "batch"}},
+        wrapper,
+        (torch.zeros(1, 1, size, size),),
+        buf,  # type: ignore[arg-type]  # file objects work
+        dynamo=False,
+        opset_version=17,
+        input_names=["image"],
+        output_names=["outputs", "feature_map", "pooled"],
+        dynamic_axes={
+            "image": {0: "batch"},
+            "outputs": {0: "batch"},
+            "feature_map": {0: "batch"},
+            "pooled": {0: "batch"},
+        },
     )
     return buf.getvalue()
 
@@ -53,16 +61,24 @@ def ood_statistics(net: XrayNet, images: np.ndarray) -> dict[str, Any]:
     mean, std = pooled.mean(0), pooled.std(0) + 1e-3
     score = np.mean(((pooled - mean) / std) ** 2, axis=1)
     threshold = max(3 * float(np.percentile(score, 99.5)), 1.5 * float(score.max()))
-    return {"mean": mean.tolist(), "std": std.tolist(), "threshold": threshold,
-            "train_score_p50": float(np.median(score)), "train_score_max": float(score.max())}
+    return {
+        "mean": mean.tolist(),
+        "std": std.tolist(),
+        "threshold": threshold,
+        "train_score_p50": float(np.median(score)),
+        "train_score_max": float(score.max()),
+    }
 
 
 def provisional_evaluation() -> dict[str, Any]:
     """Identity calibration and a 0.5 threshold, used only before cross-validation has finished."""
     ident = {"a": 1.0, "b": 0.0}
-    return {"provisional": True, "calibration_params": {"pneumonia": ident, "covid": ident},
-            "operating_point": {"p_pneumonia_threshold": 0.5},
-            "grouped_cv": {"severity": {"extent": {"recalibration": ident}, "opacity": {"recalibration": ident}}}}
+    return {
+        "provisional": True,
+        "calibration_params": {"pneumonia": ident, "covid": ident},
+        "operating_point": {"p_pneumonia_threshold": 0.5},
+        "grouped_cv": {"severity": {"extent": {"recalibration": ident}, "opacity": {"recalibration": ident}}},
+    }
 
 
 def export(data: Path, out: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
@@ -79,8 +95,11 @@ def export(data: Path, out: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, 
     sev = evaluation["grouped_cv"]["severity"]
     meta = {
         "provisional": bool(evaluation.get("provisional", False)),
-        "model": MODEL_NAME, "sha256": hashlib.sha256(blob).hexdigest(), "input_size": INPUT_SIZE,
-        "outputs": list(OUTPUTS), "head_weights": net.head.weight.detach().numpy().tolist(),
+        "model": MODEL_NAME,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "input_size": INPUT_SIZE,
+        "outputs": list(OUTPUTS),
+        "head_weights": net.head.weight.detach().numpy().tolist(),
         "calibration": evaluation["calibration_params"],
         "severity_calibration": {k: sev[k]["recalibration"] for k in ("extent", "opacity")},
         "operating_point": evaluation["operating_point"],

@@ -143,8 +143,9 @@ def load_dicom(data: bytes) -> LoadedImage:
     try:
         raw = ds.pixel_array
     except Exception as exc:  # pydicom raises many types for truncated or undecodable data
-        raise ImageRejected("undecodable_pixels",
-                            f"pixel data could not be decoded (transfer syntax {syntax}): {exc}") from exc
+        raise ImageRejected(
+            "undecodable_pixels", f"pixel data could not be decoded (transfer syntax {syntax}): {exc}"
+        ) from exc
     pixels = apply_modality_lut(raw, ds)
     if "WindowCenter" in ds or "VOILUTSequence" in ds:
         pixels = apply_voi_lut(pixels, ds, prefer_lut=True)
@@ -152,10 +153,16 @@ def load_dicom(data: bytes) -> LoadedImage:
     if _text(ds, "PhotometricInterpretation") == "MONOCHROME1":
         pixels = pixels.max() - pixels  # MONOCHROME1 stores bone dark; the model sees bone bright
     meta = {
-        "width": int(ds.Columns), "height": int(ds.Rows), "modality": _text(ds, "Modality"),
-        "view_position": _text(ds, "ViewPosition"), "photometric": _text(ds, "PhotometricInterpretation"),
-        "bits_stored": int(ds.get("BitsStored", 0) or 0), "transfer_syntax": syntax,
-        "study_uid": str(ds.get("StudyInstanceUID", "")), "sop_uid": str(ds.get("SOPInstanceUID", "")),
-        "patient_id": str(ds.get("PatientID", "")), "accession": str(ds.get("AccessionNumber", "")),
+        "width": int(ds.Columns),
+        "height": int(ds.Rows),
+        "modality": _text(ds, "Modality"),
+        "view_position": _text(ds, "ViewPosition"),
+        "photometric": _text(ds, "PhotometricInterpretation"),
+        "bits_stored": int(ds.get("BitsStored", 0) or 0),
+        "transfer_syntax": syntax,
+        "study_uid": str(ds.get("StudyInstanceUID", "")),
+        "sop_uid": str(ds.get("SOPInstanceUID", "")),
+        "patient_id": str(ds.get("PatientID", "")),
+        "accession": str(ds.get("AccessionNumber", "")),
     }
     return LoadedImage(pixels=pixels, kind="dicom", meta=meta, dataset=ds)

@@ -45,9 +45,13 @@ class Prediction:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "p_pneumonia": round(self.p_pneumonia, 4), "p_covid": round(self.p_covid, 4),
-            "severity_extent": round(self.severity_extent, 2), "severity_opacity": round(self.severity_opacity, 2),
-            "flag": self.flag, "urgency": round(self.urgency, 1), "ood_score": round(self.ood_score, 3),
+            "p_pneumonia": round(self.p_pneumonia, 4),
+            "p_covid": round(self.p_covid, 4),
+            "severity_extent": round(self.severity_extent, 2),
+            "severity_opacity": round(self.severity_opacity, 2),
+            "flag": self.flag,
+            "urgency": round(self.urgency, 1),
+            "ood_score": round(self.ood_score, 3),
             "model_sha256": self.model_sha256,
         }
 
@@ -103,9 +107,11 @@ class Predictor:
         t2 = time.perf_counter()
         ood = float(np.mean(((pooled[0] - self.ood_mean) / self.ood_std) ** 2))
         if ood > self.ood_threshold:
-            raise ImageRejected("out_of_distribution",
-                                f"does not resemble a frontal chest radiograph (feature distance {ood:.1f} > "
-                                f"{self.ood_threshold:.1f} of the training images)")
+            raise ImageRejected(
+                "out_of_distribution",
+                f"does not resemble a frontal chest radiograph (feature distance {ood:.1f} > "
+                f"{self.ood_threshold:.1f} of the training images)",
+            )
         p_pneu = self._calibrated("pneumonia", float(outputs[0, 0]))
         p_cov = self._calibrated("covid", float(outputs[0, 1]))
         extent = self._severity("extent", float(outputs[0, 2]), 8.0)
@@ -113,9 +119,16 @@ class Predictor:
         heat = gradcam(fmap[0], self.head_weights[0])
         t3 = time.perf_counter()
         return Prediction(
-            p_pneumonia=p_pneu, p_covid=p_cov, severity_extent=extent, severity_opacity=opacity,
-            flag=p_pneu >= self.threshold, urgency=urgency_score(p_pneu, extent, opacity), ood_score=ood,
-            heatmap=heat, unit_image=unit, model_sha256=self.sha256,
+            p_pneumonia=p_pneu,
+            p_covid=p_cov,
+            severity_extent=extent,
+            severity_opacity=opacity,
+            flag=p_pneu >= self.threshold,
+            urgency=urgency_score(p_pneu, extent, opacity),
+            ood_score=ood,
+            heatmap=heat,
+            unit_image=unit,
+            model_sha256=self.sha256,
             timings_ms={"preprocess": 1e3 * (t1 - t0), "model": 1e3 * (t2 - t1), "heatmap": 1e3 * (t3 - t2)},
         )
 

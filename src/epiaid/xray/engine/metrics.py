@@ -18,8 +18,9 @@ def auc(y: np.ndarray, score: np.ndarray) -> float | None:
     return float(roc_auc_score(y, score))
 
 
-def auc_ci(y: np.ndarray, score: np.ndarray, groups: np.ndarray, n_boot: int = 1000,
-           seed: int = 0) -> tuple[float, float] | None:
+def auc_ci(
+    y: np.ndarray, score: np.ndarray, groups: np.ndarray, n_boot: int = 1000, seed: int = 0
+) -> tuple[float, float] | None:
     """95 % bootstrap interval resampling patients (images of one patient are not independent)."""
     if auc(y, score) is None:
         return None

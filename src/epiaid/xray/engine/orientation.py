@@ -53,8 +53,10 @@ def _bands(profile: np.ndarray) -> np.ndarray:
 
 
 FEATURE_NAMES = (
-    [f"row_mean_{i}" for i in range(BINS)] + [f"col_mean_{i}" for i in range(BINS)]
-    + [f"row_sd_{i}" for i in range(BINS)] + [f"col_sd_{i}" for i in range(BINS)]
+    [f"row_mean_{i}" for i in range(BINS)]
+    + [f"col_mean_{i}" for i in range(BINS)]
+    + [f"row_sd_{i}" for i in range(BINS)]
+    + [f"col_sd_{i}" for i in range(BINS)]
     + ["mirror_left_right", "mirror_top_bottom"]
 )
 
@@ -66,11 +68,15 @@ def features(thumb: np.ndarray) -> np.ndarray:
     """
     if thumb.shape != (THUMB, THUMB):
         raise ValueError(f"expected a {THUMB}×{THUMB} thumbnail, got {thumb.shape}")
-    return np.concatenate([
-        _bands(thumb.mean(axis=1)), _bands(thumb.mean(axis=0)),
-        _bands(thumb.std(axis=1)), _bands(thumb.std(axis=0)),
-        [_corr(thumb, thumb[:, ::-1]), _corr(thumb, thumb[::-1, :])],
-    ]).astype(np.float64)
+    return np.concatenate(
+        [
+            _bands(thumb.mean(axis=1)),
+            _bands(thumb.mean(axis=0)),
+            _bands(thumb.std(axis=1)),
+            _bands(thumb.std(axis=0)),
+            [_corr(thumb, thumb[:, ::-1]), _corr(thumb, thumb[::-1, :])],
+        ]
+    ).astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,13 @@ class OrientationModel:
         meta = json.loads(path.read_text())
         if tuple(meta["classes"]) != CLASSES or tuple(meta["features"]) != tuple(FEATURE_NAMES):
             raise ValueError(f"{path} was trained for other classes or features; retrain it")
-        return cls(np.asarray(meta["scaler_mean"]), np.asarray(meta["scaler_scale"]), np.asarray(meta["coef"]),
-                   np.asarray(meta["intercept"]), float(meta["threshold"]["min_p_upright"]))
+        return cls(
+            np.asarray(meta["scaler_mean"]),
+            np.asarray(meta["scaler_scale"]),
+            np.asarray(meta["coef"]),
+            np.asarray(meta["intercept"]),
+            float(meta["threshold"]["min_p_upright"]),
+        )
 
     def probabilities(self, feats: np.ndarray) -> np.ndarray:
         z = ((np.atleast_2d(feats) - self.mean) / self.scale) @ self.coef.T + self.intercept
@@ -145,18 +156,23 @@ def choose_threshold(p_upright_of_upright: np.ndarray, max_false_rejection: floa
     return float(min(0.5, np.nextafter(cut, -np.inf)))
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, folds: np.ndarray, original: np.ndarray, c: float,
-                   max_false_rejection: float) -> dict[str, Any]:
+def cross_validate(
+    x: np.ndarray, y: np.ndarray, folds: np.ndarray, original: np.ndarray, c: float, max_false_rejection: float
+) -> dict[str, Any]:
     oof = np.zeros((len(y), len(CLASSES)))
     for fold in np.unique(folds):
         test = folds == fold
         oof[test] = fit_lr(x[~test], y[~test], c).predict_proba(x[test])
     threshold = choose_threshold(oof[(y == 0) & original, 0], max_false_rejection)
     rejected = oof[:, 0] < threshold
-    per_class = {name: {"n": int(np.sum(y == k)),
-                        "accuracy_argmax": float(np.mean(oof[y == k].argmax(1) == k)),
-                        "rejected_at_threshold": float(np.mean(rejected[y == k]))}
-                 for k, name in enumerate(CLASSES)}
+    per_class = {
+        name: {
+            "n": int(np.sum(y == k)),
+            "accuracy_argmax": float(np.mean(oof[y == k].argmax(1) == k)),
+            "rejected_at_threshold": float(np.mean(rejected[y == k])),
+        }
+        for k, name in enumerate(CLASSES)
+    }
     return {
         "accuracy_argmax_4_class": float(np.mean(oof.argmax(1) == y)),
         "threshold": threshold,
@@ -167,8 +183,9 @@ def cross_validate(x: np.ndarray, y: np.ndarray, folds: np.ndarray, original: np
     }
 
 
-def leave_one_source_out(x: np.ndarray, y: np.ndarray, sources: np.ndarray, original: np.ndarray, c: float,
-                         threshold: float) -> dict[str, dict[str, float]]:
+def leave_one_source_out(
+    x: np.ndarray, y: np.ndarray, sources: np.ndarray, original: np.ndarray, c: float, threshold: float
+) -> dict[str, dict[str, float]]:
     """Train without one source, test on it at the CV threshold: the check must carry to a new hospital."""
     out = {}
     for source in np.unique(sources):
@@ -191,8 +208,9 @@ def load_thumbs(cxr: Path) -> tuple[np.ndarray, np.ndarray, int]:
     from epiaid.xray.engine.preprocess import to_unit_square
 
     frame = pd.read_csv(cxr / "labels.csv")
-    thumbs = np.stack([to_unit_square(np.asarray(Image.open(cxr / f).convert("L"), dtype=np.float32), THUMB)
-                       for f in frame["file"]])
+    thumbs = np.stack(
+        [to_unit_square(np.asarray(Image.open(cxr / f).convert("L"), dtype=np.float32), THUMB) for f in frame["file"]]
+    )
     return thumbs, frame["fold"].to_numpy(), int(frame["patient"].nunique())
 
 
@@ -212,16 +230,27 @@ def train(cxr: Path, out: Path = WEIGHTS_FILE, c: float = 0.03, max_false_reject
     model = fit_lr(x, y, c)
     scaler, lr = model[0], model[-1]
     meta = {
-        "model": "orientation-logreg", "classes": list(CLASSES), "features": FEATURE_NAMES,
-        "thumbnail_px": THUMB, "scaler_mean": scaler.mean_.tolist(), "scaler_scale": scaler.scale_.tolist(),
-        "coef": lr.coef_.tolist(), "intercept": lr.intercept_.tolist(),
-        "threshold": {"min_p_upright": cv["threshold"], "target_false_rejection": max_false_rejection,
-                      "chosen_on": "out-of-fold P(upright) of the unmirrored upright development images"},
-        "training": {"command": f"python -m epiaid.xray.engine.orientation --data {cxr} --c {c}",
-                     "data": f"cxr/labels.csv: {len(thumbs)} development images of {patients} patients, each "
-                             "as given and mirrored left-right, rotated 0/90/180/270 "
-                             f"({len(y)} samples)",
-                     "regularisation_C": c, "cv": "5-fold, patient-grouped (labels.csv `fold`)"},
+        "model": "orientation-logreg",
+        "classes": list(CLASSES),
+        "features": FEATURE_NAMES,
+        "thumbnail_px": THUMB,
+        "scaler_mean": scaler.mean_.tolist(),
+        "scaler_scale": scaler.scale_.tolist(),
+        "coef": lr.coef_.tolist(),
+        "intercept": lr.intercept_.tolist(),
+        "threshold": {
+            "min_p_upright": cv["threshold"],
+            "target_false_rejection": max_false_rejection,
+            "chosen_on": "out-of-fold P(upright) of the unmirrored upright development images",
+        },
+        "training": {
+            "command": f"python -m epiaid.xray.engine.orientation --data {cxr} --c {c}",
+            "data": f"cxr/labels.csv: {len(thumbs)} development images of {patients} patients, each "
+            "as given and mirrored left-right, rotated 0/90/180/270 "
+            f"({len(y)} samples)",
+            "regularisation_C": c,
+            "cv": "5-fold, patient-grouped (labels.csv `fold`)",
+        },
         "cv": cv,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

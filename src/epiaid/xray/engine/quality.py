@@ -37,16 +37,22 @@ def check_pixels(pixels: np.ndarray) -> None:
     # A radiograph uses the grey range broadly; a binary mask, a text page or a screenshot does not.
     mid = float(np.mean((unit > 0.1) & (unit < 0.9)))
     if mid < 0.2:
-        raise ImageRejected("not_radiograph", f"only {mid:.0%} of pixels are mid-grey; this looks like a "
-                                              "drawing, document or mask rather than a radiograph")
+        raise ImageRejected(
+            "not_radiograph",
+            f"only {mid:.0%} of pixels are mid-grey; this looks like a "
+            "drawing, document or mask rather than a radiograph",
+        )
     from epiaid.xray.engine.orientation import THUMB, shipped_model
     from epiaid.xray.engine.preprocess import to_unit_square
 
     thumb = to_unit_square(pixels, THUMB)  # one thumbnail serves the symmetry and orientation checks
     mirror = mirror_correlation(thumb)
     if mirror < MIN_MIRROR_CORRELATION:
-        raise ImageRejected("not_frontal", f"left and right halves are mirror-opposites (correlation "
-                                           f"{mirror:.2f}); a frontal chest film is roughly symmetric")
+        raise ImageRejected(
+            "not_frontal",
+            f"left and right halves are mirror-opposites (correlation "
+            f"{mirror:.2f}); a frontal chest film is roughly symmetric",
+        )
     turned = shipped_model().problem(thumb)
     if turned:
         raise ImageRejected("wrong_orientation", f"the film {turned}; rotate it upright and send it again")

@@ -38,10 +38,23 @@ log = logging.getLogger(__name__)
 
 #: CT is accepted on purpose: a mis-routed CT is received and then rejected with a reason, rather than
 #: failing the association with an opaque transport error.
-STORAGE_CLASSES = (ComputedRadiographyImageStorage, DigitalXRayImageStorageForPresentation,
-                   DigitalXRayImageStorageForProcessing, SecondaryCaptureImageStorage, CTImageStorage)
-TRANSFER_SYNTAXES = [ExplicitVRLittleEndian, ImplicitVRLittleEndian, DeflatedExplicitVRLittleEndian,
-                     ExplicitVRBigEndian, RLELossless, JPEGBaseline8Bit, JPEGLosslessSV1, JPEG2000Lossless]
+STORAGE_CLASSES = (
+    ComputedRadiographyImageStorage,
+    DigitalXRayImageStorageForPresentation,
+    DigitalXRayImageStorageForProcessing,
+    SecondaryCaptureImageStorage,
+    CTImageStorage,
+)
+TRANSFER_SYNTAXES = [
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    RLELossless,
+    JPEGBaseline8Bit,
+    JPEGLosslessSV1,
+    JPEG2000Lossless,
+]
 
 Handler = Callable[[bytes, str], str]
 
@@ -65,8 +78,9 @@ def make_ae(ae_title: str = "EPIAID_XRAY") -> AE:
     return ae
 
 
-def start_receiver(on_object: Handler, host: str = "127.0.0.1", port: int = 11112,
-                   ae_title: str = "EPIAID_XRAY") -> Any:
+def start_receiver(
+    on_object: Handler, host: str = "127.0.0.1", port: int = 11112, ae_title: str = "EPIAID_XRAY"
+) -> Any:
     """Start a non-blocking storage SCP; returns the pynetdicom server (call ``.shutdown()``)."""
 
     def handle_store(event: Any) -> int:
@@ -83,8 +97,7 @@ def start_receiver(on_object: Handler, host: str = "127.0.0.1", port: int = 1111
     return ae.start_server((host, port), block=False, evt_handlers=[(evt.EVT_C_STORE, handle_store)])
 
 
-def send_file(data: bytes, host: str, port: int, called_ae: str = "EPIAID_XRAY",
-              calling_ae: str = "EPIAID_SCU") -> int:
+def send_file(data: bytes, host: str, port: int, called_ae: str = "EPIAID_XRAY", calling_ae: str = "EPIAID_SCU") -> int:
     """A minimal storage SCU (used by tests and the ``epiaid xray send`` command); returns the status."""
     import pydicom
 

@@ -29,19 +29,27 @@ def structured_result(pred: Prediction, image: LoadedImage | None, file: str = "
         "file": file,
         "study_uid": meta.get("study_uid", ""),
         "sop_uid": meta.get("sop_uid", ""),
-        "input": {k: meta.get(k) for k in ("width", "height", "modality", "view_position", "photometric",
-                                           "bits_stored", "transfer_syntax") if k in meta},
+        "input": {
+            k: meta.get(k)
+            for k in ("width", "height", "modality", "view_position", "photometric", "bits_stored", "transfer_syntax")
+            if k in meta
+        },
         "findings": {
             "pneumonia_opacity": {"probability": round(pred.p_pneumonia, 4), "flag": pred.flag},
             "covid_pattern": {"probability": round(pred.p_covid, 4)},
         },
-        "severity": {"geographic_extent_0_8": round(pred.severity_extent, 2),
-                     "opacity_0_6": round(pred.severity_opacity, 2)},
+        "severity": {
+            "geographic_extent_0_8": round(pred.severity_extent, 2),
+            "opacity_0_6": round(pred.severity_opacity, 2),
+        },
         "urgency_0_100": round(pred.urgency, 1),
         "ood_score": round(pred.ood_score, 3),
         "model": {"sha256": pred.model_sha256},
-        "heatmap": {"method": "Grad-CAM (pneumonia output)", "shape": list(pred.heatmap.shape),
-                    "values": np.round(pred.heatmap, 3).tolist()},
+        "heatmap": {
+            "method": "Grad-CAM (pneumonia output)",
+            "shape": list(pred.heatmap.shape),
+            "values": np.round(pred.heatmap, 3).tolist(),
+        },
         "intended_use": "triage support for a radiologist; not a diagnosis",
     }
 
@@ -82,8 +90,18 @@ def secondary_capture(pred: Prediction, image: LoadedImage | None) -> bytes:
     ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: Korean patient names must survive
     ds.SOPClassUID = SECONDARY_CAPTURE
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    for kw in ("PatientID", "PatientName", "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyDate",
-               "StudyTime", "AccessionNumber", "StudyID", "ReferringPhysicianName"):
+    for kw in (
+        "PatientID",
+        "PatientName",
+        "PatientBirthDate",
+        "PatientSex",
+        "StudyInstanceUID",
+        "StudyDate",
+        "StudyTime",
+        "AccessionNumber",
+        "StudyID",
+        "ReferringPhysicianName",
+    ):
         setattr(ds, kw, src.get(kw, "") if src is not None else "")
     if not ds.StudyInstanceUID:
         ds.StudyInstanceUID = generate_uid()
@@ -93,9 +111,11 @@ def secondary_capture(pred: Prediction, image: LoadedImage | None) -> bytes:
     ds.SeriesNumber = 9901
     ds.InstanceNumber = 1
     ds.SeriesDescription = "AI heatmap (epiaid xray) - not for primary diagnosis"
-    ds.ImageComments = (f"p_pneumonia={pred.p_pneumonia:.3f} p_covid={pred.p_covid:.3f} "
-                        f"extent={pred.severity_extent:.1f}/8 opacity={pred.severity_opacity:.1f}/6 "
-                        f"model_sha256={pred.model_sha256[:16]}")
+    ds.ImageComments = (
+        f"p_pneumonia={pred.p_pneumonia:.3f} p_covid={pred.p_covid:.3f} "
+        f"extent={pred.severity_extent:.1f}/8 opacity={pred.severity_opacity:.1f}/6 "
+        f"model_sha256={pred.model_sha256[:16]}"
+    )
     ds.DerivationDescription = "Grad-CAM of the pneumonia output over the model input image"
     ds.BurnedInAnnotation = "NO"
     ds.ContentDate, ds.ContentTime = now.strftime("%Y%m%d"), now.strftime("%H%M%S")

@@ -29,8 +29,18 @@ SECONDARY_CAPTURE = UID("1.2.840.10008.5.1.4.1.1.7")
 COMPREHENSIVE_SR = UID("1.2.840.10008.5.1.4.1.1.88.33")
 SR_SERIES_NUMBER = 9902
 #: Patient/study attributes the SR inherits from its evidence (highdicom reads each one; type 2 may be empty).
-INHERITED = ("PatientID", "PatientName", "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyDate",
-             "StudyTime", "AccessionNumber", "StudyID", "ReferringPhysicianName")
+INHERITED = (
+    "PatientID",
+    "PatientName",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyInstanceUID",
+    "StudyDate",
+    "StudyTime",
+    "AccessionNumber",
+    "StudyID",
+    "ReferringPhysicianName",
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +60,16 @@ class ReadValues:
 
 def values_of(pred: Any, p_pneumonia_threshold: float | None = None) -> ReadValues:
     """The values of a fresh :class:`~epiaid.xray.engine.infer.Prediction` (CLI path)."""
-    return ReadValues(pred.p_pneumonia, pred.p_covid, pred.severity_extent, pred.severity_opacity, bool(pred.flag),
-                      pred.urgency, pred.model_sha256, p_pneumonia_threshold=p_pneumonia_threshold)
+    return ReadValues(
+        pred.p_pneumonia,
+        pred.p_covid,
+        pred.severity_extent,
+        pred.severity_opacity,
+        bool(pred.flag),
+        pred.urgency,
+        pred.model_sha256,
+        p_pneumonia_threshold=p_pneumonia_threshold,
+    )
 
 
 def stand_in_source(file_sha256: str, *, patient_id: str = "", patient_name: str = "") -> Dataset:
@@ -71,8 +89,11 @@ def stand_in_source(file_sha256: str, *, patient_id: str = "", patient_name: str
 
 def _evidence(source: Dataset) -> Dataset:
     """Header-only copy of the source image with every inherited attribute present."""
-    missing = [kw for kw in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
-               if not str(source.get(kw, "") or "")]
+    missing = [
+        kw
+        for kw in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
+        if not str(source.get(kw, "") or "")
+    ]
     if missing:
         raise ValueError(f"the source image lacks {', '.join(missing)}; cannot reference it from an SR")
     ds = Dataset()
@@ -92,8 +113,9 @@ def _code(value: str, meaning: str) -> Any:
     return CodedConcept(value, SCHEME, meaning)
 
 
-def structured_report(values: ReadValues, source: Dataset, *, sop_instance_uid: str | None = None,
-                      series_instance_uid: str | None = None) -> bytes:
+def structured_report(
+    values: ReadValues, source: Dataset, *, sop_instance_uid: str | None = None, series_instance_uid: str | None = None
+) -> bytes:
     """Encode the read as a Comprehensive SR Part-10 file referencing ``source`` (a DICOM header)."""
     import highdicom as hd
     from highdicom.sr import CodedConcept
@@ -103,23 +125,24 @@ def structured_report(values: ReadValues, source: Dataset, *, sop_instance_uid: 
     parameters = [f"model_sha256={sha}"]
     if values.p_pneumonia_threshold is not None:
         parameters.append(f"p_pneumonia_threshold={values.p_pneumonia_threshold:.4f}")
-    algorithm = hd.sr.AlgorithmIdentification(name=f"epiaid {values.model_name}", version=sha[:64],
-                                              parameters=parameters, manufacturer="epiaid")
+    algorithm = hd.sr.AlgorithmIdentification(
+        name=f"epiaid {values.model_name}", version=sha[:64], parameters=parameters, manufacturer="epiaid"
+    )
     probability = CodedConcept("1", "UCUM", "no units")
     score = CodedConcept("{score}", "UCUM", "score")
 
     def measure(code: str, meaning: str, value: float, unit: Any) -> Any:
-        return hd.sr.Measurement(name=_code(code, meaning), value=round(float(value), 4), unit=unit,
-                                 algorithm_id=algorithm)
+        return hd.sr.Measurement(
+            name=_code(code, meaning), value=round(float(value), 4), unit=unit, algorithm_id=algorithm
+        )
 
     yes, no = CodedConcept("373066001", "SCT", "Yes"), CodedConcept("373067005", "SCT", "No")
     group = hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(
-            uid=generate_uid(entropy_srcs=[str(evidence.SOPInstanceUID), sha, "tracking"]),
-            identifier="AI triage read"),
+            uid=generate_uid(entropy_srcs=[str(evidence.SOPInstanceUID), sha, "tracking"]), identifier="AI triage read"
+        ),
         algorithm_id=algorithm,
-        source_images=[hd.sr.SourceImageForMeasurementGroup(str(evidence.SOPClassUID),
-                                                              str(evidence.SOPInstanceUID))],
+        source_images=[hd.sr.SourceImageForMeasurementGroup(str(evidence.SOPClassUID), str(evidence.SOPInstanceUID))],
         measurements=[
             measure("p_pneumonia", "Probability of pneumonia or lung opacity", values.p_pneumonia, probability),
             measure("p_covid", "Probability of COVID-19 pattern", values.p_covid, probability),
@@ -127,14 +150,21 @@ def structured_report(values: ReadValues, source: Dataset, *, sop_instance_uid: 
             measure("severity_opacity", "Opacity score (0-6)", values.severity_opacity, score),
             measure("urgency", "Triage urgency (0-100)", values.urgency, score),
         ],
-        qualitative_evaluations=[hd.sr.QualitativeEvaluation(
-            _code("flag", "Pneumonia flag at the operating point"), yes if values.flag else no)],
+        qualitative_evaluations=[
+            hd.sr.QualitativeEvaluation(
+                _code("flag", "Pneumonia flag at the operating point"), yes if values.flag else no
+            )
+        ],
     )
     device = hd.sr.ObserverContext(
         observer_type=CodedConcept("121007", "DCM", "Device"),
         observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
-            uid=generate_uid(entropy_srcs=[sha, "device"]), name=f"epiaid {values.model_name}",
-            manufacturer_name="epiaid", model_name=values.model_name))
+            uid=generate_uid(entropy_srcs=[sha, "device"]),
+            name=f"epiaid {values.model_name}",
+            manufacturer_name="epiaid",
+            model_name=values.model_name,
+        ),
+    )
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_device_context=device),
         procedure_reported=CodedConcept("399208008", "SCT", "Plain chest X-ray"),
@@ -144,10 +174,16 @@ def structured_report(values: ReadValues, source: Dataset, *, sop_instance_uid: 
         # Korean names are commonly stored as one component (홍길동); highdicom warns about that.
         warnings.filterwarnings("ignore", message=".*unlikely to represent the intended person name.*")
         sr = hd.sr.ComprehensiveSR(
-            evidence=[evidence], content=report[0],
+            evidence=[evidence],
+            content=report[0],
             series_instance_uid=series_instance_uid or generate_uid(),
-            series_number=SR_SERIES_NUMBER, sop_instance_uid=sop_instance_uid or generate_uid(),
-            instance_number=1, manufacturer="epiaid", is_complete=True, is_final=False, is_verified=False,
+            series_number=SR_SERIES_NUMBER,
+            sop_instance_uid=sop_instance_uid or generate_uid(),
+            instance_number=1,
+            manufacturer="epiaid",
+            is_complete=True,
+            is_final=False,
+            is_verified=False,
             series_description="AI triage result (epiaid xray) - not for primary diagnosis",
         )
     buf = io.BytesIO()

@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     dev = load_devset(args.data)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn()) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn()
+    ) as progress:
         for name, tr, te in runs_for(dev, args.runs.split(",")):
             t0 = time.time()
             net = fit(dev.subset(tr), args.epochs, args.seed, args.device, progress, name)
@@ -139,9 +140,19 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 np.savez(args.out / f"{name}.npz", index=te, out=predict(net, dev.images[te], args.device))
             print(f"{name}: done in {time.time() - t0:.0f} s", flush=True)
-            (args.out / f"{name}.json").write_text(json.dumps(
-                {"run": name, "n_train": len(tr), "n_test": len(te), "epochs": args.epochs,
-                 "seconds": round(time.time() - t0, 1), "device": args.device, "threads": args.threads}))
+            (args.out / f"{name}.json").write_text(
+                json.dumps(
+                    {
+                        "run": name,
+                        "n_train": len(tr),
+                        "n_test": len(te),
+                        "epochs": args.epochs,
+                        "seconds": round(time.time() - t0, 1),
+                        "device": args.device,
+                        "threads": args.threads,
+                    }
+                )
+            )
 
 
 if __name__ == "__main__":
