@@ -18,6 +18,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("epiaid.core.cli:serve", "Serve the web app with uvicorn (ASGI)."),
     "demo": ("epiaid.core.cli:demo", "Migrate, load demo data and create a demo admin."),
     "manage": ("epiaid.core.cli:manage", "Run a Django management command."),
+    "token": ("epiaid.core.cli:token", "Issue, list and revoke bearer tokens for machines (PACS, gateways)."),
     "import": ("epiaid.situation.cli:app", "Import situation-map data (DS4C, coronamap, clinics, template)."),
     "masks": ("epiaid.masks.cli:app", "Public mask-stock intake, API and rationing."),
     "investigate": ("epiaid.investigation.cli:app", "Epidemiological-investigation analytics."),

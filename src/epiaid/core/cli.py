@@ -53,3 +53,48 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line([f"{sys.argv[0]} manage", *args])
+
+
+@click.group()
+def token() -> None:
+    """Bearer tokens for machines (a PACS pushing studies over DICOMweb, a gateway)."""
+
+
+@token.command("issue")
+@click.option("--user", "username", required=True, help="the account the machine acts as (it needs the role)")
+@click.option("--name", required=True, help="what will use it, e.g. 'PACS gateway, ward 3'")
+def token_issue(username: str, name: str) -> None:
+    """Issue a token; the secret is printed once and never stored."""
+    setup_django()
+    from epiaid.core.tokens import issue
+
+    try:
+        row, secret = issue(username, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {row.prefix}… for {username} ({row.name}); send it as 'Authorization: Bearer <token>':")
+    click.echo(secret)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Tokens with their user, name, state and last use (never the secrets)."""
+    setup_django()
+    from epiaid.core.models import ApiToken
+
+    for row in ApiToken.objects.select_related("user"):
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        click.echo(f"{row.prefix}…  {row.user.get_username():<16} {state:<18} last used {used:<16} {row.name}")
+
+
+@token.command("revoke")
+@click.argument("prefix")
+def token_revoke(prefix: str) -> None:
+    """Revoke the token whose listed prefix is PREFIX."""
+    setup_django()
+    from epiaid.core.tokens import revoke
+
+    if not revoke(prefix.rstrip("…")):
+        raise click.ClickException(f"no active token with prefix {prefix!r}")
+    click.echo(f"revoked {prefix}")

@@ -68,3 +68,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events cannot be deleted")
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine acting as a user (a PACS pushing studies, a gateway).
+
+    Only the SHA-256 of the secret is stored: a database leak does not leak working tokens. The secret
+    is shown once when issued (``epiaid token issue``); the prefix identifies it in lists and audits.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="what uses it, e.g. 'PACS gateway, ward 3'")
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.prefix}… {self.name} ({self.user}, {state})"

@@ -11,11 +11,13 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from epiaid.core.audit import record
-from epiaid.core.roles import Role, RoleAuth
+from epiaid.core.roles import Role, RoleAuth, session_or_token
 from epiaid.xray import services
 from epiaid.xray.models import Read, Study
 
 router = Router(auth=RoleAuth(Role.CLINICIAN))
+#: DICOMweb is spoken by machines (a PACS, a gateway): they send a bearer token (``epiaid token issue``)
+DICOMWEB_AUTH = session_or_token(Role.CLINICIAN)
 
 
 class RejectedOut(Schema):
@@ -152,6 +154,7 @@ def get_read_structured_report(request: HttpRequest, read_id: int) -> HttpRespon
     "/dicomweb/studies",
     response={200: dict, 202: dict, 409: dict, 400: ErrorOut, 415: ErrorOut},
     summary="DICOMweb STOW-RS: store and score Part-10 instances (multipart/related; type=application/dicom)",
+    auth=DICOMWEB_AUTH,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -169,6 +172,87 @@ def stow_rs(request: HttpRequest) -> HttpResponse:
         record(request, "xray.stow_refused", services.AUDIT_TARGET, detail={"status": exc.status, "detail": exc.detail})
         return HttpResponse(json.dumps({"detail": exc.detail}), status=exc.status, content_type="application/json")
     return HttpResponse(json.dumps(answer), status=status, content_type="application/dicom+json")
+
+
+def _wado(request: HttpRequest, study_uid: str, series_uid: str = "", sop_uid: str = "") -> HttpResponse:
+    """WADO-RS retrieve of a study, a series or one instance (see ``engine/wado.py``)."""
+    from epiaid.xray.engine.wado import NotAcceptable, accepted_syntaxes, check_syntaxes, multipart
+
+    studies, instances = services.study_instances(study_uid)
+    wanted = [
+        i for i in instances if (not series_uid or i.series_uid == series_uid) and (not sop_uid or i.sop_uid == sop_uid)
+    ]
+    try:
+        check_syntaxes(wanted, accepted_syntaxes(request.META.get("HTTP_ACCEPT", "")))
+    except NotAcceptable as exc:
+        return HttpResponse(json.dumps({"detail": str(exc)}), status=406, content_type="application/json")
+    scope = "instance" if sop_uid else "series" if series_uid else "study"
+    if not wanted:
+        detail = f"no {scope} {sop_uid or series_uid or study_uid} is held for study {study_uid}"
+        return HttpResponse(json.dumps({"detail": detail}), status=404, content_type="application/json")
+    record(
+        request,
+        "xray.wado_retrieve",
+        services.AUDIT_TARGET,
+        detail={"study_uid": study_uid, "scope": scope, "studies": [s.pk for s in studies], "instances": len(wanted)},
+    )
+    content_type, body = multipart(wanted)
+    return HttpResponse(body, content_type=content_type)
+
+
+WADO = "/dicomweb/studies/{study_uid}"
+_WADO_DOC = "DICOMweb WADO-RS: originals as received plus our heatmap SC and SR (multipart/related)"
+
+
+@router.get(
+    WADO, response={200: None, 404: ErrorOut, 406: ErrorOut}, summary=f"{_WADO_DOC}: a study", auth=DICOMWEB_AUTH
+)
+def wado_study(request: HttpRequest, study_uid: str) -> HttpResponse:
+    return _wado(request, study_uid)
+
+
+@router.get(
+    WADO + "/series/{series_uid}",
+    response={200: None, 404: ErrorOut, 406: ErrorOut},
+    summary=f"{_WADO_DOC}: a series",
+    auth=DICOMWEB_AUTH,
+)
+def wado_series(request: HttpRequest, study_uid: str, series_uid: str) -> HttpResponse:
+    return _wado(request, study_uid, series_uid)
+
+
+@router.get(
+    WADO + "/series/{series_uid}/instances/{sop_uid}",
+    response={200: None, 404: ErrorOut, 406: ErrorOut},
+    summary=f"{_WADO_DOC}: one instance",
+    auth=DICOMWEB_AUTH,
+)
+def wado_instance(request: HttpRequest, study_uid: str, series_uid: str, sop_uid: str) -> HttpResponse:
+    return _wado(request, study_uid, series_uid, sop_uid)
+
+
+@router.get(
+    WADO + "/metadata",
+    response={200: None, 404: ErrorOut},
+    summary="DICOMweb WADO-RS: a study's metadata",
+    auth=DICOMWEB_AUTH,
+)
+def wado_metadata(request: HttpRequest, study_uid: str) -> HttpResponse:
+    from epiaid.xray.engine.wado import metadata
+
+    studies, instances = services.study_instances(study_uid)
+    if not instances:
+        detail = f"no study {study_uid} is held"
+        return HttpResponse(json.dumps({"detail": detail}), status=404, content_type="application/json")
+    record(
+        request,
+        "xray.wado_metadata",
+        services.AUDIT_TARGET,
+        detail={"study_uid": study_uid, "studies": [s.pk for s in studies], "instances": len(instances)},
+    )
+    base = request.build_absolute_uri(f"/api/xray/dicomweb/studies/{study_uid}")
+    answer = [metadata(i, f"{base}/series/{i.series_uid}/instances/{i.sop_uid}") for i in instances]
+    return HttpResponse(json.dumps(answer), content_type="application/dicom+json")
 
 
 @router.post(

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 
 from epiaid.core.audit import record
 from epiaid.xray.engine.imaging import ImageRejected
+from epiaid.xray.engine.wado import Instance
 from epiaid.xray.models import Override, Read, Study
 
 AUDIT_TARGET = "xray.study"
@@ -302,13 +303,44 @@ def media_bytes(relative: str) -> bytes:
 
 
 def secondary_capture_for(read: Read) -> bytes:
-    """Rebuild the heatmap Secondary Capture from the stored original (same model, same pixels)."""
+    """Rebuild the heatmap Secondary Capture from the stored original (same model, same pixels).
+
+    Its UIDs derive from the input, the read and the model, like the SR's: retrieving it twice gives
+    the same instance."""
+    from pydicom.uid import generate_uid
+
     from epiaid.xray.engine.imaging import load_image
     from epiaid.xray.engine.infer import default_predictor
     from epiaid.xray.engine.report import secondary_capture
 
     image = load_image(media_bytes(read.study.stored_file), read.study.filename)
-    return secondary_capture(default_predictor().run(image), image)
+    seed = [read.study.sha256, read.model_sha256]
+    return secondary_capture(
+        default_predictor().run(image),
+        image,
+        sop_instance_uid=generate_uid(entropy_srcs=[*seed, str(read.pk), "sc"]),
+        series_instance_uid=generate_uid(entropy_srcs=[*seed, "sc-series"]),
+    )
+
+
+def study_instances(study_uid: str) -> tuple[list[Study], list[Instance]]:
+    """What we hold for one Study Instance UID (WADO-RS): each scored DICOM original exactly as received,
+    followed by the heatmap SC and the SR of its latest read.
+
+    Refused inputs are kept as records with their reason but not their bytes, and PNG/JPEG uploads have no
+    Study Instance UID a PACS could ask for, so neither is ever listed here."""
+    studies = list(
+        Study.objects.filter(study_uid=study_uid, kind="dicom", status=Study.Status.SCORED).order_by(
+            "received_at", "pk"
+        )
+    )
+    instances: list[Instance] = []
+    for study in studies:
+        instances.append(Instance.of(media_bytes(study.stored_file)))
+        read = latest_read(study)
+        if read is not None:
+            instances += [Instance.of(secondary_capture_for(read)), Instance.of(structured_report_for(read))]
+    return studies, instances
 
 
 def _operating_point(model_sha256: str) -> float | None:

@@ -73,17 +73,23 @@ def heatmap_png(pred: Prediction, pixels: np.ndarray | None = None) -> bytes:
     return buf.getvalue()
 
 
-def secondary_capture(pred: Prediction, image: LoadedImage | None) -> bytes:
-    """A DICOM Secondary Capture (RGB, uncompressed) of the heatmap overlay."""
+def secondary_capture(
+    pred: Prediction,
+    image: LoadedImage | None,
+    *,
+    sop_instance_uid: str | None = None,
+    series_instance_uid: str | None = None,
+) -> bytes:
+    """A DICOM Secondary Capture (RGB, uncompressed) of the heatmap overlay; fresh UIDs unless given."""
     from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
     rgb = display_overlay(pred, image.pixels if image is not None else None)
     src = image.dataset if image is not None and image.dataset is not None else None
     now = dt.datetime.now(dt.UTC)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = SECONDARY_CAPTURE
-    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance_uid) if sop_instance_uid else generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
     ds.file_meta = meta
@@ -105,7 +111,7 @@ def secondary_capture(pred: Prediction, image: LoadedImage | None) -> bytes:
         setattr(ds, kw, src.get(kw, "") if src is not None else "")
     if not ds.StudyInstanceUID:
         ds.StudyInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = series_instance_uid or generate_uid()
     ds.Modality = "OT"
     ds.ConversionType = "WSD"
     ds.SeriesNumber = 9901
