@@ -124,17 +124,22 @@ def test_each_instance_is_stored_scored_and_listed_with_a_retrieve_url(
     client_as: Callable[..., Client], media: Path, chest: np.ndarray
 ) -> None:
     first, second = to_dicom(chest, patient_id="STOW-1"), to_dicom(chest, patient_id="STOW-2", rle=True)
-    resp = post(client_as(Role.CLINICIAN), multipart(first, second))
+    client = client_as(Role.CLINICIAN)
+    resp = post(client, multipart(first, second))
     assert resp.status_code == 200 and resp["Content-Type"] == "application/dicom+json"
     answer = resp.json()
     assert "00081198" not in answer  # nothing failed
+    assert "00081190" not in answer  # two studies: no single study URL at the top level
     stored = answer["00081199"]["Value"]
     assert [item["00081155"]["Value"][0] for item in stored] == [uid(first), uid(second)]
     for item, data in zip(stored, (first, second), strict=True):
         study = Study.objects.get(pk=item["00991003"]["Value"][0])
         assert study.source == Study.Source.STOW and study.status == Study.Status.SCORED
         assert study.sha256 == hashlib.sha256(data).hexdigest()  # the instance arrived intact
-        assert item["00081190"]["Value"] == [f"/api/xray/studies/{study.pk}"]
+        ds = pydicom.dcmread(io.BytesIO(data))
+        wado = f"/api/xray/dicomweb/studies/{ds.StudyInstanceUID}"
+        assert item["00081190"]["Value"] == [f"{wado}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"]
+        assert client.get(item["00081190"]["Value"][0]).status_code == 200  # WADO-RS serves it
         assert item["00990010"]["Value"] == [PRIVATE_CREATOR]
     assert AuditEvent.objects.filter(action="xray.read").count() == 2
     assert AuditEvent.objects.get(action="xray.stow").detail["scored"] == 2

@@ -173,7 +173,8 @@ def test_a_real_dicomweb_client_stores_and_retrieves_through_a_live_server(
     client = DICOMwebClient(url=f"{asgi_server}/api/xray/dicomweb", session=session)
 
     film = pydicom.dcmread(io.BytesIO(to_dicom(chest, patient_id="WADO-LIVE")))
-    client.store_instances([film])
+    answer = client.store_instances([film])
+    assert answer.RetrieveURL == f"/api/xray/dicomweb/studies/{film.StudyInstanceUID}"
     retrieved = client.retrieve_study(str(film.StudyInstanceUID))
     assert sorted(str(d.SOPClassUID) for d in retrieved) == sorted([str(film.SOPClassUID), SC, SR])
     same = next(d for d in retrieved if d.SOPInstanceUID == film.SOPInstanceUID)

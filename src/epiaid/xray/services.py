@@ -166,17 +166,20 @@ def ingest_stow(content_type: str, body: bytes, request: HttpRequest) -> tuple[i
             )
             continue
         done = ingest(part.data, f"stow-{part.index}.dcm", Study.Source.STOW, request=request, sender=sender)
+        held = Instance.of(part.data) if done.read is not None else None
         outcomes.append(
             InstanceOutcome(
                 sop_class,
                 sop_instance,
                 done.read is not None,
                 study_id=done.study.pk,
+                study_uid=held.study_uid if held else "",
+                series_uid=held.series_uid if held else "",
                 code=done.study.reject_code,
                 reason=done.study.reject_reason,
             )
         )
-    status, answer = stow_response(outcomes, "/api/xray/studies/{study_id}")
+    status, answer = stow_response(outcomes, "/api/xray/dicomweb/studies")
     record(
         request,
         "xray.stow",

@@ -5,8 +5,8 @@ type="application/dicom"`` body of Part-10 instances. Each part goes through the
 C-STORE (stored, checked, scored or rejected with its reason); this module only parses the body and writes
 the DICOM JSON answer:
 
-* scored instances are listed in the Referenced SOP Sequence (0008,1199) with a Retrieve URL pointing at
-  the study's structured result;
+* scored instances are listed in the Referenced SOP Sequence (0008,1199) with their WADO-RS Retrieve URL
+  (and the study's at the top level when they all belong to one study);
 * instances refused by the frontal-chest checks, undecodable parts and parts of another media type are in
   the Failed SOP Sequence (0008,1198) with Failure Reason 0xC000 ("cannot understand"). The refused study
   is still kept on the server with its reason (nothing is scored silently, nothing is lost); the reason
@@ -57,6 +57,8 @@ class InstanceOutcome:
     sop_instance_uid: str
     scored: bool
     study_id: int | None = None
+    study_uid: str = ""  # with series_uid: where WADO-RS serves a scored instance
+    series_uid: str = ""
     code: str = ""
     reason: str = ""
 
@@ -139,13 +141,14 @@ def _private(outcome: InstanceOutcome) -> dict[str, Any]:
     return item
 
 
-def stow_response(outcomes: list[InstanceOutcome], study_url: str) -> tuple[int, dict[str, Any]]:
-    """HTTP status and DICOM JSON body; ``study_url`` is formatted with ``{study_id}``."""
+def stow_response(outcomes: list[InstanceOutcome], wado_base: str) -> tuple[int, dict[str, Any]]:
+    """HTTP status and DICOM JSON body; ``wado_base`` is the WADO-RS studies URL the Retrieve URLs start with."""
     stored, failed = [], []
     for o in outcomes:
         item = {"00081150": _uid(o.sop_class_uid), "00081155": _uid(o.sop_instance_uid), **_private(o)}
         if o.scored:
-            item["00081190"] = {"vr": "UR", "Value": [study_url.format(study_id=o.study_id)]}
+            url = f"{wado_base}/{o.study_uid}/series/{o.series_uid}/instances/{o.sop_instance_uid}"
+            item["00081190"] = {"vr": "UR", "Value": [url]}
             stored.append(item)
         else:
             item["00081197"] = {"vr": "US", "Value": [CANNOT_UNDERSTAND]}
@@ -155,6 +158,9 @@ def stow_response(outcomes: list[InstanceOutcome], study_url: str) -> tuple[int,
         body["00081198"] = {"vr": "SQ", "Value": failed}
     if stored:
         body["00081199"] = {"vr": "SQ", "Value": stored}
+        studies = {o.study_uid for o in outcomes if o.scored}
+        if len(studies) == 1:  # all in one study: its URL at the top level, as PS3.18 describes
+            body["00081190"] = {"vr": "UR", "Value": [f"{wado_base}/{studies.pop()}"]}
     status = 200 if not failed else 202 if stored else 409
     return status, body
 
