@@ -178,10 +178,7 @@ def _wado(request: HttpRequest, study_uid: str, series_uid: str = "", sop_uid: s
     """WADO-RS retrieve of a study, a series or one instance (see ``engine/wado.py``)."""
     from epiaid.xray.engine.wado import NotAcceptable, accepted_syntaxes, check_syntaxes, multipart
 
-    studies, instances = services.study_instances(study_uid)
-    wanted = [
-        i for i in instances if (not series_uid or i.series_uid == series_uid) and (not sop_uid or i.sop_uid == sop_uid)
-    ]
+    studies, wanted = services.study_instances(study_uid, series_uid, sop_uid)
     try:
         check_syntaxes(wanted, accepted_syntaxes(request.META.get("HTTP_ACCEPT", "")))
     except NotAcceptable as exc:

@@ -310,25 +310,30 @@ def secondary_capture_for(read: Read) -> bytes:
 
     Its UIDs derive from the input, the read and the model, like the SR's: retrieving it twice gives
     the same instance."""
-    from pydicom.uid import generate_uid
-
     from epiaid.xray.engine.imaging import load_image
     from epiaid.xray.engine.infer import default_predictor
     from epiaid.xray.engine.report import secondary_capture
 
     image = load_image(media_bytes(read.study.stored_file), read.study.filename)
-    seed = [read.study.sha256, read.model_sha256]
+    series_uid, sop_uid = _derived_uids(read, "sc")
     return secondary_capture(
-        default_predictor().run(image),
-        image,
-        sop_instance_uid=generate_uid(entropy_srcs=[*seed, str(read.pk), "sc"]),
-        series_instance_uid=generate_uid(entropy_srcs=[*seed, "sc-series"]),
+        default_predictor().run(image), image, sop_instance_uid=sop_uid, series_instance_uid=series_uid
     )
 
 
-def study_instances(study_uid: str) -> tuple[list[Study], list[Instance]]:
-    """What we hold for one Study Instance UID (WADO-RS): each scored DICOM original exactly as received,
-    followed by the heatmap SC and the SR of its latest read.
+def _derived_uids(read: Read, kind: str) -> tuple[str, str]:
+    """Series and SOP Instance UIDs of our ``sc`` or ``sr`` object for a read: derived from the input, the
+    read and the model, so the object keeps its identity however often it is rebuilt."""
+    from pydicom.uid import generate_uid
+
+    seed = [read.study.sha256, read.model_sha256]
+    return generate_uid(entropy_srcs=[*seed, f"{kind}-series"]), generate_uid(entropy_srcs=[*seed, str(read.pk), kind])
+
+
+def study_instances(study_uid: str, series_uid: str = "", sop_uid: str = "") -> tuple[list[Study], list[Instance]]:
+    """What we hold for one Study Instance UID (WADO-RS), optionally narrowed to a series or an instance:
+    each scored DICOM original exactly as received, followed by the heatmap SC and the SR of its latest
+    read. The SC re-runs the model, so our objects are built only when their (derived) UIDs are asked for.
 
     Refused inputs are kept as records with their reason but not their bytes, and PNG/JPEG uploads have no
     Study Instance UID a PACS could ask for, so neither is ever listed here."""
@@ -337,12 +342,20 @@ def study_instances(study_uid: str) -> tuple[list[Study], list[Instance]]:
             "received_at", "pk"
         )
     )
+
+    def wanted(series: str, sop: str) -> bool:
+        return series_uid in ("", series) and sop_uid in ("", sop)
+
     instances: list[Instance] = []
     for study in studies:
-        instances.append(Instance.of(media_bytes(study.stored_file)))
+        original = Instance.of(media_bytes(study.stored_file))
+        if wanted(original.series_uid, original.sop_uid):
+            instances.append(original)
         read = latest_read(study)
         if read is not None:
-            instances += [Instance.of(secondary_capture_for(read)), Instance.of(structured_report_for(read))]
+            for kind, build in (("sc", secondary_capture_for), ("sr", structured_report_for)):
+                if wanted(*_derived_uids(read, kind)):
+                    instances.append(Instance.of(build(read)))
     return studies, instances
 
 
@@ -367,7 +380,6 @@ def structured_report_for(read: Read) -> bytes:
     import io
 
     import pydicom
-    from pydicom.uid import generate_uid
 
     from epiaid.xray.engine.imaging import looks_like_dicom
     from epiaid.xray.engine.sr import ReadValues, stand_in_source, structured_report
@@ -389,10 +401,5 @@ def structured_report_for(read: Read) -> bytes:
         read.model_sha256,
         p_pneumonia_threshold=_operating_point(read.model_sha256),
     )
-    seed = [study.sha256, read.model_sha256]
-    return structured_report(
-        values,
-        source,
-        sop_instance_uid=generate_uid(entropy_srcs=[*seed, str(read.pk), "sr"]),
-        series_instance_uid=generate_uid(entropy_srcs=[*seed, "sr-series"]),
-    )
+    series_uid, sop_uid = _derived_uids(read, "sr")
+    return structured_report(values, source, sop_instance_uid=sop_uid, series_instance_uid=series_uid)

@@ -12,13 +12,12 @@ import io
 from typing import Any
 
 import numpy as np
-from pydicom.uid import UID
 
 from epiaid.xray.engine.cam import overlay
 from epiaid.xray.engine.imaging import LoadedImage
 from epiaid.xray.engine.infer import Prediction
+from epiaid.xray.engine.sr import INHERITED, SECONDARY_CAPTURE
 
-SECONDARY_CAPTURE = UID("1.2.840.10008.5.1.4.1.1.7")
 RESULT_SCHEMA = "epiaid.xray.result/1"
 
 
@@ -96,18 +95,7 @@ def secondary_capture(
     ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: Korean patient names must survive
     ds.SOPClassUID = SECONDARY_CAPTURE
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    for kw in (
-        "PatientID",
-        "PatientName",
-        "PatientBirthDate",
-        "PatientSex",
-        "StudyInstanceUID",
-        "StudyDate",
-        "StudyTime",
-        "AccessionNumber",
-        "StudyID",
-        "ReferringPhysicianName",
-    ):
+    for kw in INHERITED:
         setattr(ds, kw, src.get(kw, "") if src is not None else "")
     if not ds.StudyInstanceUID:
         ds.StudyInstanceUID = generate_uid()
