@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from epiaid.repurposing.engine.forest import FlatForest, clean_tiny
+from epiaid.repurposing.engine.forest import FlatForest, clean_tiny, numba_threads
 
 _BLOCK = 256  # pairs decided together per tree: one block's masks and pair features stay in L1
 MAX_LEAVES = 128  # two 64-bit words of leaf bits per tree (our boosters grow 127 leaves)
@@ -75,12 +75,9 @@ class FactoredForest:
         most = max((len(o) for o in leaves_per_tree), default=1)
         if most > MAX_LEAVES:
             raise ValueError(f"a tree has {most} leaves; FactoredForest scores trees of up to {MAX_LEAVES}")
-        words = 2
-        full = np.zeros((n_trees, words), dtype=np.uint64)
-        full[:] = _bits(0, np.array([len(o) for o in leaves_per_tree], dtype=np.int64), words)
-        leaf_base = np.zeros(n_trees, dtype=np.int64)
-        if n_trees:
-            leaf_base[1:] = np.cumsum([len(o) for o in leaves_per_tree])[:-1]
+        sizes = np.array([len(o) for o in leaves_per_tree], dtype=np.int64)
+        full = _bits(0, sizes, 2)  # trees × 2 words
+        leaf_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if n_trees else sizes
         leaf_value = flat.leaf_value[np.concatenate(leaves_per_tree).astype(np.int64)] if n_trees else flat.leaf_value
 
         by_group: list[list[int]] = [[], [], []]
@@ -96,7 +93,7 @@ class FactoredForest:
         if len(nodes.feature) and int(nodes.feature.max()) >= rows.shape[1]:
             raise ValueError(f"block has {rows.shape[1]} columns, the model reads column {int(nodes.feature.max())}")
         out = np.empty((*self.full.shape, rows.shape[0]), dtype=np.uint64)
-        with _threads(threads):
+        with numba_threads(threads):
             _side_masks(np.ascontiguousarray(rows.T), self.full, *_arrays(nodes), out)  # type: ignore[call-arg]
         return out
 
@@ -120,7 +117,7 @@ class FactoredForest:
         # visit pairs tile by tile so a tile's drug and target masks are reused while hot
         order = np.lexsort((qd, qp, qp // _TILE, qd // _TILE))
         scores = np.empty(len(qd), dtype=np.float64)
-        with _threads(threads):
+        with numba_threads(threads):
             _score(  # type: ignore[call-arg]
                 qd[order].astype(np.int64),
                 qp[order].astype(np.int64),
@@ -141,14 +138,17 @@ def _number_leaves(
     flat: FlatForest, node: int, tree: int, order: list[int], ranges: dict[int, tuple[int, int, int, int]]
 ) -> None:
     """Number the leaves under ``node`` left to right into ``order``; note each node's leaf range."""
-    lo = len(order)
-    mid = lo
-    for child in (int(flat.left[node]), int(flat.right[node])):
-        mid = len(order)  # after the loop: where the right subtree's leaves begin
+
+    def visit(child: int) -> None:
         if child < 0:
             order.append(-child - 1)
         else:
             _number_leaves(flat, child, tree, order, ranges)
+
+    lo = len(order)
+    visit(int(flat.left[node]))
+    mid = len(order)  # where the right subtree's leaves begin
+    visit(int(flat.right[node]))
     ranges[node] = (tree, lo, mid, len(order))
 
 
@@ -195,18 +195,6 @@ def _arrays(n: _Nodes) -> tuple[np.ndarray, ...]:
     return (n.start, n.feature, n.threshold, n.nan_left, n.zero_default, n.default_left, n.keep_left, n.keep_right)
 
 
-class _threads:
-    def __init__(self, n: int) -> None:
-        self.n = max(1, min(n, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
-
-    def __enter__(self) -> None:
-        self.previous = numba.get_num_threads()
-        numba.set_num_threads(self.n)
-
-    def __exit__(self, *_exc: object) -> None:
-        numba.set_num_threads(self.previous)
-
-
 @numba.njit(inline="always", cache=True)  # type: ignore[misc]
 def _decide(
     x: np.ndarray,
@@ -227,8 +215,7 @@ def _decide(
     if zero_default:
         for i in range(x.shape[0]):
             v = np.float64(x[i])
-            zero = v == 0.0
-            left = ((v <= threshold) | ((v != v) & nan_left) | (zero & default_left)) & ~(zero & ~default_left)
+            left = default_left if v == 0.0 else (v <= threshold) | ((v != v) & nan_left)
             low[i] &= l0 if left else r0
             high[i] &= l1 if left else r1
     else:

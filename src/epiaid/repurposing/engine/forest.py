@@ -14,6 +14,8 @@ default-left) and trees are summed per row in LightGBM's order, in float64, so t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,9 +110,7 @@ class FlatForest:
         if len(self.feature) and int(self.feature.max()) >= X.shape[1]:
             raise ValueError(f"model uses feature {int(self.feature.max())} but X has {X.shape[1]} columns")
         out = np.zeros(X.shape[0], dtype=np.float64)
-        previous = numba.get_num_threads()
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
-        try:
+        with numba_threads(threads):
             _walk(
                 X,
                 self.roots,
@@ -123,9 +123,18 @@ class FlatForest:
                 self.leaf_value,
                 out,
             )
-        finally:
-            numba.set_num_threads(previous)
         return out
+
+
+@contextmanager
+def numba_threads(n: int) -> Iterator[None]:
+    """Run numba's parallel loops on ``n`` threads (capped by what numba started), then restore."""
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def clean_tiny(X: np.ndarray) -> np.ndarray:
