@@ -33,5 +33,6 @@ def test_radiologist_sees_the_worklist_and_the_heatmap(
     assert width.endswith("px")  # drawn by static/xray/worklist.js (no inline script under the CSP)
     page.click("#worklist a")
     page.wait_for_selector("figure img")
+    page.wait_for_function("document.querySelector('figure img').complete")  # loaded or failed, not pending
     assert page.eval_on_selector("figure img", "img => img.naturalWidth") > 0
     assert all(url.startswith(asgi_server) for url in page.requests_seen)
