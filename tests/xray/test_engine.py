@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import onnxruntime as ort
@@ -15,53 +16,79 @@ from epiaid.xray.engine.data import DevSet
 from epiaid.xray.engine.evaluate import operating_point, source_prior
 from epiaid.xray.engine.export import onnx_bytes
 from epiaid.xray.engine.metrics import auc, auc_ci, ece, fit_platt
-from epiaid.xray.engine.net import ExportWrapper, XrayNet
+from epiaid.xray.engine.net import ExportWrapper, XrayEnsemble, XrayNet
 from epiaid.xray.engine.preprocess import INPUT_SIZE, to_model_input, to_unit_square
 from epiaid.xray.engine.synthetic import phantom
 from epiaid.xray.engine.train import fit, runs_for
 
 
-@pytest.fixture(scope="module")
-def net() -> XrayNet:
-    torch.manual_seed(0)
+def random_net(seed: int) -> XrayNet:
+    torch.manual_seed(seed)
     model = XrayNet()
-    with torch.no_grad():  # non-trivial BN statistics so the test is not about zeros
+    with torch.no_grad():  # non-trivial BN statistics and lung prior so the test is not about zeros
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.2, 0.2)
                 m.running_var.uniform_(0.5, 1.5)
+        model.lung_prior.normal_()
     return model.eval()
 
 
-def test_gradcam_from_head_weights_equals_autograd_gradcam(net: XrayNet) -> None:
+@pytest.fixture(scope="module", params=["single", "ensemble"])
+def net(request: pytest.FixtureRequest) -> XrayNet | XrayEnsemble:
+    if request.param == "single":
+        return random_net(0)
+    return XrayEnsemble([random_net(0), random_net(1), random_net(2)]).eval()
+
+
+def test_gradcam_from_head_weights_equals_autograd_gradcam(net: XrayNet | XrayEnsemble) -> None:
     x = torch.from_numpy(to_model_input(phantom(256, 0.7, seed=3)))
     fmap = net.forward_features(x).detach().requires_grad_(True)
     compared = 0
-    for k in range(4):
-        score = net.head(fmap.mean(dim=(2, 3)))[0, k]
+    for k, sign in itertools.product(range(2), (1, -1)):  # each logit, for and against
+        score = sign * net.outputs(fmap)[0, k]
         (grad,) = torch.autograd.grad(score, fmap)
         alpha = grad[0].mean(dim=(1, 2))  # Grad-CAM channel weights
         reference = torch.relu((alpha[:, None, None] * fmap[0]).sum(0)).detach().numpy()
         if reference.max() <= 0:
             continue
-        ours = gradcam(fmap[0].detach().numpy(), net.head.weight[k].detach().numpy())
+        ours = gradcam(fmap[0].detach().numpy(), sign * net.head_weight[k].detach().numpy())
         np.testing.assert_allclose(ours, reference / reference.max(), atol=1e-5)
         compared += 1
     assert compared > 0
+
+
+def test_severity_is_the_lung_prior_weighted_involvement_of_the_feature_map_cells() -> None:
+    net = random_net(0)
+    x = torch.from_numpy(to_model_input(phantom(256, 0.7, seed=3)))
+    with torch.no_grad():
+        fmap = net.forward_features(x)
+        out = net(x)[0]
+        involvement = torch.sigmoid(net.severity(fmap))[0]  # (2, 8, 8), each cell 0–1
+        prior = torch.softmax(net.lung_prior.flatten(), 0).view(8, 8)
+    torch.testing.assert_close(out[2:], 8 * (involvement * prior).sum(dim=(1, 2)))
+    assert ((out[2:] >= 0) & (out[2:] <= 8)).all()
+
+
+def test_an_ensemble_averages_its_members_outputs() -> None:
+    members = [random_net(seed) for seed in range(3)]
+    x = torch.from_numpy(to_model_input(phantom(256, 0.5, seed=4)))
+    with torch.no_grad():
+        torch.testing.assert_close(XrayEnsemble(members)(x), torch.stack([m(x) for m in members]).mean(0))
 
 
 def test_gradcam_of_a_map_with_nothing_positive_is_all_zero() -> None:
     assert not gradcam(-np.ones((4, 3, 3)), np.ones(4)).any()
 
 
-def test_onnx_export_reproduces_pytorch_and_returns_the_feature_map(net: XrayNet) -> None:
+def test_onnx_export_reproduces_pytorch_and_returns_the_feature_map(net: XrayNet | XrayEnsemble) -> None:
     sess = ort.InferenceSession(onnx_bytes(net), providers=["CPUExecutionProvider"])
     x = to_model_input(phantom(300, 0.4, seed=1))
     outputs, fmap, pooled = sess.run(None, {"image": x})
     with torch.no_grad():
         ref_out, _, _ = ExportWrapper(net)(torch.from_numpy(x))
     np.testing.assert_allclose(outputs, ref_out.numpy(), atol=1e-4)
-    assert fmap.shape == (1, 128, INPUT_SIZE // 16, INPUT_SIZE // 16)
+    assert fmap.shape == (1, net.head_weight.shape[1], INPUT_SIZE // 16, INPUT_SIZE // 16)
     np.testing.assert_allclose(pooled, fmap.mean(axis=(2, 3)), atol=1e-5)
 
 

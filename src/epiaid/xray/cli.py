@@ -165,17 +165,17 @@ def send(
 def train(
     data: Path = typer.Option(..., exists=True, file_okay=False, help="the cxr data directory"),
     work: Path = typer.Option(Path("var/xray-train"), help="where runs and evaluation go"),
-    epochs: int = typer.Option(10),
+    epochs: int = typer.Option(30),
     threads: int = typer.Option(1),
     runs: str = typer.Option("cv,loso,final"),
+    seeds: str = typer.Option("20200220,1,2", help="one ensemble member per seed"),
 ) -> None:
     """Train (CV, leave-one-source-out, final), evaluate, and export the ONNX model into weights/."""
     from epiaid.xray.engine import evaluate, export
     from epiaid.xray.engine import train as trainer
 
-    trainer.main(
-        ["--data", str(data), "--out", str(work), "--epochs", str(epochs), "--threads", str(threads), "--runs", runs]
-    )
+    recipe = ["--epochs", str(epochs), "--threads", str(threads), "--runs", runs, "--seeds", seeds]
+    trainer.main(["--data", str(data), "--out", str(work), *recipe])
     evaluate.main(["--data", str(data), "--out", str(work)])
     export.main(["--data", str(data), "--out", str(work)])
 

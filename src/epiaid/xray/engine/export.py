@@ -21,12 +21,12 @@ import torch
 
 from epiaid.xray.engine.data import load_devset
 from epiaid.xray.engine.infer import MODEL_NAME, WEIGHTS_DIR
-from epiaid.xray.engine.net import OUTPUTS, ExportWrapper, XrayNet
+from epiaid.xray.engine.net import OUTPUTS, ExportWrapper, XrayEnsemble, XrayNet
 from epiaid.xray.engine.preprocess import INPUT_SIZE
 from epiaid.xray.engine.train import standardise
 
 
-def onnx_bytes(net: XrayNet, size: int = INPUT_SIZE) -> bytes:
+def onnx_bytes(net: XrayNet | XrayEnsemble, size: int = INPUT_SIZE) -> bytes:
     """The legacy TorchScript exporter (dynamo=False): it needs no onnxscript, which is not installed."""
     wrapper = ExportWrapper(net).eval()
     buf = io.BytesIO()
@@ -48,7 +48,7 @@ def onnx_bytes(net: XrayNet, size: int = INPUT_SIZE) -> bytes:
     return buf.getvalue()
 
 
-def ood_statistics(net: XrayNet, images: np.ndarray) -> dict[str, Any]:
+def ood_statistics(net: XrayNet | XrayEnsemble, images: np.ndarray) -> dict[str, Any]:
     """Per-feature mean/std of pooled features on the training images and a generous threshold.
 
     The score is the mean squared z-score; the threshold is three times the 99.5th percentile on the
@@ -70,6 +70,17 @@ def ood_statistics(net: XrayNet, images: np.ndarray) -> dict[str, Any]:
     }
 
 
+def load_final(path: Path) -> tuple[XrayEnsemble, list[int]]:
+    """The final run's members (``final.pt`` from :mod:`epiaid.xray.engine.train`) as one ensemble, and their seeds."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    members = []
+    for state in saved["members"]:
+        member = XrayNet()
+        member.load_state_dict(state)
+        members.append(member)
+    return XrayEnsemble(members).eval(), [int(s) for s in saved["seeds"]]
+
+
 def provisional_evaluation() -> dict[str, Any]:
     """Identity calibration and a 0.5 threshold, used only before cross-validation has finished."""
     ident = {"a": 1.0, "b": 0.0}
@@ -82,9 +93,7 @@ def provisional_evaluation() -> dict[str, Any]:
 
 
 def export(data: Path, out: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
-    net = XrayNet()
-    net.load_state_dict(torch.load(out / "final.pt", map_location="cpu", weights_only=True))
-    net.eval()
+    net, seeds = load_final(out / "final.pt")
     evaluation = provisional_evaluation()
     if (out / "evaluation.json").exists():
         evaluation = json.loads((out / "evaluation.json").read_text())
@@ -99,7 +108,8 @@ def export(data: Path, out: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, 
         "sha256": hashlib.sha256(blob).hexdigest(),
         "input_size": INPUT_SIZE,
         "outputs": list(OUTPUTS),
-        "head_weights": net.head.weight.detach().numpy().tolist(),
+        "seeds": seeds,
+        "head_weights": net.head_weight.detach().numpy().tolist(),
         "calibration": evaluation["calibration_params"],
         "severity_calibration": {k: sev[k]["recalibration"] for k in ("extent", "opacity")},
         "operating_point": evaluation["operating_point"],
