@@ -21,6 +21,7 @@ The shipped model is an :class:`XrayEnsemble` of such networks trained from diff
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -103,14 +104,18 @@ class XrayEnsemble(nn.Module):
         if not members:
             raise ValueError("an ensemble needs at least one member")
         self.members = nn.ModuleList(members)
-        self._members: list[XrayNet] = list(members)  # the same modules, typed
+
+    @property
+    def nets(self) -> list[XrayNet]:
+        """The members, typed (``nn.ModuleList`` yields plain modules)."""
+        return [cast(XrayNet, member) for member in self.members]
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([member.forward_features(x) for member in self._members], 1)
+        return torch.cat([member.forward_features(x) for member in self.nets], 1)
 
     def outputs(self, fmap: torch.Tensor) -> torch.Tensor:
-        parts = fmap.chunk(len(self._members), 1)
-        return torch.stack([m.outputs(part) for m, part in zip(self._members, parts, strict=True)]).mean(0)
+        parts = fmap.chunk(len(self.nets), 1)
+        return torch.stack([m.outputs(part) for m, part in zip(self.nets, parts, strict=True)]).mean(0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.outputs(self.forward_features(x))
@@ -118,7 +123,7 @@ class XrayEnsemble(nn.Module):
     @property
     def head_weight(self) -> torch.Tensor:
         """(2, M·C) findings-head weights over the stacked feature map, for Grad-CAM."""
-        return torch.cat([member.head_weight for member in self._members], 1) / len(self._members)
+        return torch.cat([member.head_weight for member in self.nets], 1) / len(self.nets)
 
 
 class ExportWrapper(nn.Module):
