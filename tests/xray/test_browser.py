@@ -29,6 +29,8 @@ def test_radiologist_sees_the_worklist_and_the_heatmap(
     page.click("button[type=submit]")
     page.wait_for_selector("#worklist")
     assert "흉부.dcm" in page.inner_text("#worklist")
+    # The static script at the end of the page runs after #worklist is parsed: wait for it, not a race.
+    page.wait_for_function("document.querySelector('#worklist .bar').style.width !== ''")
     width = page.eval_on_selector("#worklist .bar", "el => el.style.width")
     assert width.endswith("px")  # drawn by static/xray/worklist.js (no inline script under the CSP)
     page.click("#worklist a")
