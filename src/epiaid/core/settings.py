@@ -119,8 +119,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the map be read while an import writes; the timeout avoids "database is locked" under load.
+    # read_uncommitted matters only in shared-cache mode (Django's in-memory test database, which a job's
+    # worker thread shares with the request thread): there a reader takes table locks that make a
+    # concurrent writer fail at once with "database table is locked", ignoring the timeout. On a database
+    # file without shared cache (every real deployment) SQLite ignores it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA read_uncommitted=1;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
