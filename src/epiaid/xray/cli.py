@@ -1,4 +1,5 @@
-"""``epiaid xray …``: batch prediction, single reads, the C-STORE receiver, and training.
+"""``epiaid xray …``: batch prediction, a site check of the operating point, single reads, the C-STORE
+receiver, and training.
 
 Imports stay inside commands so ``epiaid --help`` never loads ONNX Runtime or PyTorch.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(help="Chest X-ray triage: predict, read, receive (C-STORE), train.", no_args_is_help=True)
+app = typer.Typer(help="Chest X-ray triage: predict, check-site, read, receive (C-STORE), train.", no_args_is_help=True)
 
 PREDICT_COLUMNS = ["file", "p_pneumonia", "p_covid", "severity_extent", "severity_opacity", "flag"]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".dicom", ""}
@@ -68,6 +69,32 @@ def predict(
             )
             written += 1
     typer.echo(f"wrote {written} rows to {out}; skipped {skipped} file(s)", err=True)
+
+
+@app.command("check-site")
+def check_site(
+    predictions: Path = typer.Option(..., exists=True, dir_okay=False, help="CSV written by `epiaid xray predict`"),
+    labels: Path = typer.Option(
+        ..., exists=True, dir_okay=False, help="CSV with file,pneumonia (1 abnormal, 0 normal)"
+    ),
+    sensitivity: float = typer.Option(0.95, help="the sensitivity the local threshold must keep"),
+) -> None:
+    """What the shipped pneumonia threshold does on this site's labelled films, and the local threshold
+    that keeps the target sensitivity. Prints JSON; changes nothing in the model."""
+    import pandas as pd
+
+    from epiaid.xray.engine.infer import MODEL_NAME, WEIGHTS_DIR
+    from epiaid.xray.engine.site import SiteCheckError
+    from epiaid.xray.engine.site import check_site as run_check
+
+    meta = json.loads((WEIGHTS_DIR / f"{MODEL_NAME}.json").read_text())
+    try:
+        pred, lab = (pd.read_csv(f, dtype={"file": str}, keep_default_na=False) for f in (predictions, labels))
+        result = run_check(pred, lab, float(meta["operating_point"]["p_pneumonia_threshold"]), sensitivity)
+    except (SiteCheckError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        typer.echo(f"cannot check the site: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(result.as_dict(), indent=1))
 
 
 def _stderr_console():  # type: ignore[no-untyped-def]

@@ -219,10 +219,15 @@ class _FoldSplit:
         return len(np.unique(self.folds))
 
 
-def operating_point(y: np.ndarray, p: np.ndarray, sensitivity: float = 0.95) -> dict[str, float]:
-    """Highest threshold keeping out-of-fold sensitivity ≥ target (triage prefers a missed normal)."""
+def sensitivity_threshold(y: np.ndarray, p: np.ndarray, sensitivity: float) -> float:
+    """Highest threshold keeping sensitivity ≥ target on these films (triage prefers a missed normal)."""
     pos = np.sort(p[y == 1])
-    thr = float(pos[int(np.floor((1 - sensitivity) * len(pos)))])
+    return float(pos[int(np.floor((1 - sensitivity) * len(pos)))])
+
+
+def operating_point(y: np.ndarray, p: np.ndarray, sensitivity: float = 0.95) -> dict[str, float]:
+    """The shipped operating point: :func:`sensitivity_threshold` on out-of-fold predictions."""
+    thr = sensitivity_threshold(y, p, sensitivity)
     flag = p >= thr
     return {
         "p_pneumonia_threshold": thr,
