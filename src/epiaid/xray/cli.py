@@ -83,11 +83,11 @@ def check_site(
     that keeps the target sensitivity. Prints JSON; changes nothing in the model."""
     import pandas as pd
 
-    from epiaid.xray.engine.infer import MODEL_NAME, WEIGHTS_DIR
+    from epiaid.xray.engine.infer import model_metadata
     from epiaid.xray.engine.site import SiteCheckError
     from epiaid.xray.engine.site import check_site as run_check
 
-    meta = json.loads((WEIGHTS_DIR / f"{MODEL_NAME}.json").read_text())
+    meta = model_metadata()
     try:
         pred, lab = (pd.read_csv(f, dtype={"file": str}, keep_default_na=False) for f in (predictions, labels))
         result = run_check(pred, lab, float(meta["operating_point"]["p_pneumonia_threshold"]), sensitivity)

@@ -361,11 +361,9 @@ def study_instances(study_uid: str, series_uid: str = "", sop_uid: str = "") -> 
 
 def _operating_point(model_sha256: str) -> float | None:
     """The shipped p_pneumonia threshold, when the read was made by the shipped weights."""
-    import json
+    from epiaid.xray.engine.infer import model_metadata
 
-    from epiaid.xray.engine.infer import MODEL_NAME, WEIGHTS_DIR
-
-    meta = json.loads((WEIGHTS_DIR / f"{MODEL_NAME}.json").read_text())
+    meta = model_metadata()
     if meta.get("sha256") != model_sha256:
         return None
     return float(meta["operating_point"]["p_pneumonia_threshold"])

@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from epiaid.xray.engine.data import ABNORMAL_LABELS
-from epiaid.xray.engine.metrics import auc, auc_ci, ece, fit_platt, pearson, reliability_png
+from epiaid.xray.engine.metrics import auc, auc_ci, ece, fit_platt, pearson, reliability_png, sensitivity_specificity
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -225,15 +225,15 @@ def sensitivity_threshold(y: np.ndarray, p: np.ndarray, sensitivity: float) -> f
     return float(pos[int(np.floor((1 - sensitivity) * len(pos)))])
 
 
-def operating_point(y: np.ndarray, p: np.ndarray, sensitivity: float = 0.95) -> dict[str, float]:
+def operating_point(y: np.ndarray, p: np.ndarray, sensitivity: float = 0.95) -> dict[str, float | None]:
     """The shipped operating point: :func:`sensitivity_threshold` on out-of-fold predictions."""
     thr = sensitivity_threshold(y, p, sensitivity)
-    flag = p >= thr
+    oof_sensitivity, oof_specificity = sensitivity_specificity(y, p >= thr)
     return {
         "p_pneumonia_threshold": thr,
         "target_sensitivity": sensitivity,
-        "oof_sensitivity": float(flag[y == 1].mean()),
-        "oof_specificity": float((~flag[y == 0]).mean()),
+        "oof_sensitivity": oof_sensitivity,
+        "oof_specificity": oof_specificity,
     }
 
 

@@ -25,6 +25,12 @@ WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 MODEL_NAME = "xray_cnn"
 
 
+def model_metadata(weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
+    """The shipped model's sidecar JSON (calibration, operating point, SHA-256, …) written by export."""
+    meta: dict[str, Any] = json.loads((weights_dir / f"{MODEL_NAME}.json").read_text())
+    return meta
+
+
 def sigmoid(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
@@ -71,7 +77,7 @@ class Predictor:
         model_path = weights_dir / f"{MODEL_NAME}.onnx"
         if not model_path.exists():
             raise FileNotFoundError(f"no model at {model_path}: train and export it (see MODEL_CARD.md)")
-        self.meta: dict[str, Any] = json.loads((weights_dir / f"{MODEL_NAME}.json").read_text())
+        self.meta = model_metadata(weights_dir)
         blob = model_path.read_bytes()
         self.sha256 = hashlib.sha256(blob).hexdigest()
         opts = ort.SessionOptions()

@@ -36,6 +36,12 @@ def auc_ci(
     return float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))
 
 
+def sensitivity_specificity(y: np.ndarray, flag: np.ndarray) -> tuple[float, float | None]:
+    """Of flagged films: sensitivity, and specificity where normal films exist (undefined without them)."""
+    normal = y == 0
+    return float(flag[y == 1].mean()), (float((~flag[normal]).mean()) if normal.any() else None)
+
+
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error with equal-width bins."""
     edges = np.linspace(0, 1, bins + 1)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from epiaid.xray.engine.evaluate import sensitivity_threshold
-from epiaid.xray.engine.metrics import auc
+from epiaid.xray.engine.metrics import auc, sensitivity_specificity
 
 
 class SiteCheckError(ValueError):
@@ -55,7 +55,8 @@ def check_site(
             raise SiteCheckError(f"the {name} file has no column {', '.join(missing)}")
     if not 0 < sensitivity < 1:
         raise SiteCheckError(f"target sensitivity must be between 0 and 1, not {sensitivity}")
-    bad = labels.loc[~labels["pneumonia"].astype(str).str.strip().isin(["0", "1"]), "file"]
+    label = labels["pneumonia"].astype(str).str.strip()
+    bad = labels.loc[~label.isin(["0", "1"]), "file"]
     if len(bad):
         raise SiteCheckError(f"labels must be 0 or 1 in column pneumonia; first bad row is for {bad.iloc[0]!r}")
     if labels["file"].duplicated().any():
@@ -63,9 +64,7 @@ def check_site(
     p = pd.to_numeric(predictions["p_pneumonia"], errors="coerce")
     if p.isna().any() or not p.between(0, 1).all():
         raise SiteCheckError("p_pneumonia must be a probability (0–1) on every row of the predictions")
-    merged = labels.assign(y=labels["pneumonia"].astype(str).str.strip().astype(int)).merge(
-        predictions.assign(p=p)[["file", "p"]], on="file", how="left"
-    )
+    merged = labels.assign(y=label.astype(int)).merge(predictions.assign(p=p)[["file", "p"]], on="file", how="left")
     unscored = merged.loc[merged["p"].isna(), "file"]
     if len(unscored):
         raise SiteCheckError(
@@ -75,8 +74,8 @@ def check_site(
     if not y.any():
         raise SiteCheckError("no abnormal (pneumonia = 1) film among the labels: sensitivity cannot be measured")
     local_threshold = sensitivity_threshold(y, score, sensitivity)
-    shipped_sens, shipped_spec = _rates(y, score >= shipped_threshold)
-    local_sens, local_spec = _rates(y, score >= local_threshold)
+    shipped_sens, shipped_spec = sensitivity_specificity(y, score >= shipped_threshold)
+    local_sens, local_spec = sensitivity_specificity(y, score >= local_threshold)
     return SiteCheck(
         films=len(y),
         abnormal=int(y.sum()),
@@ -91,9 +90,3 @@ def check_site(
         local_specificity=local_spec,
         unlabelled_predictions=int(len(predictions) - predictions["file"].isin(labels["file"]).sum()),
     )
-
-
-def _rates(y: Any, flag: Any) -> tuple[float, float | None]:
-    """Sensitivity, and specificity where normal films exist (it is undefined without them)."""
-    normal = y == 0
-    return float(flag[y == 1].mean()), (float((~flag[normal]).mean()) if normal.any() else None)
