@@ -43,6 +43,16 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """The SQLite test database is a file per xdist worker (see core/settings.py); make its folder."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        if db["ENGINE"].endswith("sqlite3"):
+            Path(db["TEST"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     def make(*roles: Role | str, username: str | None = None) -> Any:

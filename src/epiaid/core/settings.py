@@ -118,17 +118,23 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the map be read while an import writes; the timeout avoids "database is locked" under load.
-    # read_uncommitted matters only in shared-cache mode (Django's in-memory test database, which a job's
-    # worker thread shares with the request thread): there a reader takes table locks that make a
-    # concurrent writer fail at once with "database table is locked", ignoring the timeout. On a database
-    # file without shared cache (every real deployment) SQLite ignores it.
+    # WAL lets pages read while an import or a job writes; IMMEDIATE transactions take the write lock at
+    # BEGIN, so a writer waits its turn (up to ``timeout`` seconds) instead of failing when a read
+    # transaction tries to upgrade; synchronous=NORMAL is safe in WAL mode (no corruption on power loss).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA read_uncommitted=1;",
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Tests run on a database file too (one per xdist worker: pytest-django appends ``_gw0`` and so on),
+    # never on Django's default in-memory shared-cache database: there live-server threads, job threads
+    # and the test thread take table locks that fail at once ("database table is locked") and behave
+    # unlike any deployment. Each test run recreates its file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("EPIAID_TEST_DATABASE", str(DATA_DIR / "test-db" / "epiaid-test.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
