@@ -73,8 +73,8 @@ def test_address_query_matches_district_and_neighbourhood_in_code_order() -> Non
     assert {s["code"] for s in short["stores"]} == {"1100000008", "11000009"}
 
 
-@pytest.mark.parametrize("address", [None, "", "  ", "서울특별시", "경기도", "서울", "x" * 201])
-def test_empty_or_city_only_address_is_refused(address: str | None) -> None:
+@pytest.mark.parametrize("address", [None, "", "  ", "서울특별시", "경기도", "서울", "서울특별시 ,", "x" * 201])
+def test_absent_blank_city_only_or_overlong_address_is_refused(address: str | None) -> None:
     with pytest.raises(QueryError):
         fixture_snapshot().by_addr(address)  # type: ignore[attr-defined]
 
@@ -94,8 +94,8 @@ def test_outlet_without_sales_has_null_sales_fields_and_without_coordinates_is_o
         ("37.5", None, "100", "lng is required"),
         ("32.9", "127", "100", "lat must be between"),
         ("37.5", "132.1", "100", "lng must be between"),
-        ("37.5", "127", "5001", "m must be between"),
-        ("37.5", "127", "-1", "m must be between"),
+        ("37.5", "127", "5001", "m must be at most 5000 metres"),
+        ("37.5", "127", "-1", "m must be 0 or more"),
         ("nan", "127", "10", "finite"),
         ("37.5", "127", "1e999", "finite"),
     ],
@@ -108,8 +108,8 @@ def test_bad_geo_parameters_name_the_problem(lat: str, lng: str | None, m: str, 
 @pytest.mark.parametrize(
     ("page", "per_page", "problem"),
     [
-        ("2", "500", "page must be between 1 and 1"),
-        ("0", None, "page must be"),
+        ("0", None, "page must be 1 or more"),
+        ("-3", "500", "page must be 1 or more"),
         ("x", None, "integer"),
         ("1", "499", "perPage must be between 500 and 5000"),
         ("1", "5001", "perPage"),
@@ -122,8 +122,9 @@ def test_bad_paging_is_refused(page: str, per_page: str | None, problem: str) ->
 
 def test_pages_have_the_2020_shape() -> None:
     body = json.loads(fixture_snapshot().stores_page(None, None))  # type: ignore[attr-defined]
-    assert list(body) == ["count", "page", "storeInfos", "totalPages"]
+    assert list(body) == ["count", "page", "storeInfos", "totalCount", "totalPages"]
     assert body["page"] == "1" and body["count"] == len(OUTLETS) and body["totalPages"] == 1
+    assert body["totalCount"] == len(OUTLETS)
     assert list(body["storeInfos"][0]) == ["addr", "code", "lat", "lng", "name", "type"]
     sales = json.loads(fixture_snapshot().sales_page("1", "500"))  # type: ignore[attr-defined]
     assert sales["sales"] == [

@@ -1,7 +1,9 @@
 """ASGI fast path for the public mask API (hooked in by ``epiaid.core.asgi``).
 
 The hot GETs of ``/corona19-masks/v1/`` are answered here from the read model's pre-serialised bytes,
-without Django's middleware, URL resolution or response objects; everything else goes to Django.
+without Django's middleware, URL resolution or response objects; so is everything else under
+``/corona19-masks/`` (preflights, JSON 404/405, slash variants: see ``engine/publicapi.py``). Other
+paths go to Django.
 The read model is refreshed in-process on every committed stock change and, for changes made by
 other processes, by a version check at most once a second run off the event loop (a request never
 waits for the database once the model is loaded).
@@ -20,7 +22,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from epiaid.masks import services
-from epiaid.masks.engine.publicapi import ENDPOINTS, V1_PREFIX, answer, headers
+from epiaid.masks.engine.publicapi import (
+    HOT,
+    READ_METHODS,
+    answer,
+    decode_query,
+    endpoint_of,
+    headers,
+    other_answer,
+    under_api,
+)
 from epiaid.masks.engine.readmodel import Snapshot, dumps
 
 Scope = dict[str, Any]
@@ -30,7 +41,6 @@ Head = list[tuple[bytes, bytes]]
 MAX_INFLIGHT = int(os.environ.get("EPIAID_MASKS_MAX_INFLIGHT", "128"))
 RETRY_AFTER_S = b"1"
 BUSY_BODY = dumps({"message": "server busy, retry after 1 second"})
-HOT: dict[str, str] = {V1_PREFIX + e: e for e in ENDPOINTS}
 _ANSWER_CACHE = 4096
 logger = logging.getLogger(__name__)
 refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="masks-refresh")
@@ -83,8 +93,8 @@ class ReadPath:
 
     def build(self, endpoint: str, query_string: bytes | str, snap: Snapshot) -> Answer:
         """Answer a query on ``snap`` and remember it until the snapshot changes."""
-        text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
-        status, body = answer(snap, endpoint, dict(parse_qsl(text, keep_blank_values=True)))
+        query = dict(parse_qsl(decode_query(query_string), keep_blank_values=True))
+        status, body = answer(snap, endpoint, query)
         if len(self.answers) >= _ANSWER_CACHE:
             self.answers.clear()
         hit = self.answers[(endpoint, query_string)] = Answer(snap, status, headers(snap.version), body)
@@ -101,10 +111,18 @@ class MaskFastPath:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        endpoint = HOT.get(scope["path"])
-        if endpoint is not None and scope["method"] in ("GET", "HEAD"):
+        path = scope["path"]
+        endpoint = HOT.get(path)
+        if endpoint is not None or under_api(path):
             try:
-                await self._serve(endpoint, scope, send)
+                if endpoint is None:
+                    endpoint = endpoint_of(path)  # forgiving match: trailing and repeated slashes
+                if endpoint is not None and scope["method"] in READ_METHODS:
+                    await self._serve(endpoint, scope, send)
+                else:  # preflight, unknown path, other method: JSON, never Django's HTML
+                    wanted = next((v for k, v in scope["headers"] if k == b"access-control-request-headers"), b"")
+                    status, head, body = other_answer(scope["method"], path, wanted.decode("latin-1") or None)
+                    await self._reply(send, status, head, body, scope)
                 return
             except Exception:
                 logger.exception("mask fast path failed; Django answers instead")
@@ -130,7 +148,8 @@ class MaskFastPath:
 
     @staticmethod
     async def _reply(send: Any, status: int, head: Head, body: bytes, scope: Scope) -> None:
-        head = [*head, (b"content-length", b"%d" % len(body))]
+        if status != 204:  # a 204 carries no Content-Length (RFC 9110 §8.6)
+            head = [*head, (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": status, "headers": head})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 

@@ -7,8 +7,10 @@ answer the ASGI protocol itself is the cost. So the surge deployment serves
     granian --interface rsgi --workers N epiaid.masks.rsgi:application
 
 Hot paths are answered from the same :class:`~epiaid.masks.asgi.ReadPath` as the ASGI fast path
-(identical bytes); every other request is handed to the normal ASGI application (Django behind the
-mask fast path and its load shedding) through a small RSGI→ASGI adapter.
+(identical bytes), and so is the rest of ``/corona19-masks/`` (preflights, JSON 404/405, slash
+variants, from ``engine/publicapi.py``); every other request is handed to the normal ASGI
+application (Django behind the mask fast path and its load shedding) through a small RSGI→ASGI
+adapter.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 
 from epiaid.core.asgi import application as asgi_application  # configures Django first
 from epiaid.masks import services
-from epiaid.masks.asgi import HOT, ReadPath, refresh_in_thread, refresher
+from epiaid.masks.asgi import ReadPath, refresh_in_thread, refresher
+from epiaid.masks.engine.publicapi import HOT, READ_METHODS, endpoint_of, other_answer, under_api
 
 
 def _address(text: str) -> tuple[str, int] | None:
@@ -36,9 +39,17 @@ class MaskRSGI:
         loop.run_in_executor(refresher, refresh_in_thread, True)
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
-        if scope.proto == "http" and scope.method in ("GET", "HEAD"):
+        if scope.proto == "http":
             endpoint = HOT.get(scope.path)
+            if endpoint is None and under_api(scope.path):
+                endpoint = endpoint_of(scope.path)  # forgiving match: trailing and repeated slashes
+                if endpoint is None:
+                    self.other(scope, proto)
+                    return
             if endpoint is not None:
+                if scope.method not in READ_METHODS:
+                    self.other(scope, proto)
+                    return
                 # Kept flat on purpose: at ~15k req/s every coroutine and call here is measurable.
                 model = services.READ_MODEL
                 snap = await self.read.snapshot() if services.refresh_due() else model.snapshot
@@ -51,6 +62,17 @@ class MaskRSGI:
                 proto.response_bytes(hit.status, hit.head_str, b"" if scope.method == "HEAD" else hit.body)
                 return
         await self.to_asgi(scope, proto)
+
+    @staticmethod
+    def other(scope: Any, proto: Any) -> None:
+        """Preflight, unknown path or other method under the API prefix: JSON, never Django's HTML."""
+        wanted = scope.headers.get("access-control-request-headers")
+        status, head, body = other_answer(scope.method, scope.path, wanted)
+        head_str = [(k.decode(), v.decode("latin-1")) for k, v in head]
+        if status == 204 or scope.method == "HEAD":
+            proto.response_empty(status, head_str)
+        else:
+            proto.response_bytes(status, head_str, body)
 
     async def to_asgi(self, scope: Any, proto: Any) -> None:
         """Run the ASGI app for this request (whole request body in, response out, streaming kept)."""

@@ -13,10 +13,8 @@ urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
 ]
 
+#: Everything under /corona19-masks/ is the API's: one view answers it all in JSON (unknown paths,
+#: other methods and preflights included), so no HTML page of Django's can ever answer there.
 root_urlpatterns: list[URLPattern] = [
-    re_path(
-        r"^corona19-masks/v1/(?P<endpoint>(?:stores|sales|storesByGeo|storesByAddr)/json)$",
-        csrf_exempt(views.v1),
-        name="masks-v1",
-    ),
+    re_path(r"^/*corona19-masks(?:/(?P<rest>.*))?$", csrf_exempt(views.v1), name="masks-v1"),
 ]

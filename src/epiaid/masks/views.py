@@ -1,29 +1,50 @@
-"""Django views: the where-to-buy page and the v1 API (the same answers as the ASGI fast path)."""
+"""Django views: the where-to-buy page and the v1 API (the same answers as the ASGI/RSGI front doors)."""
 
 from __future__ import annotations
+
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from epiaid.masks import services
-from epiaid.masks.engine.publicapi import answer, headers
+from epiaid.masks.engine.publicapi import READ_METHODS, answer, endpoint_of, headers, other_answer
+from epiaid.masks.engine.readmodel import dumps
+
+logger = logging.getLogger(__name__)
 
 
-@require_GET
-def v1(request: HttpRequest, endpoint: str) -> HttpResponse:
-    """2020-compatible v1 endpoint; the ASGI fast path normally answers before Django is reached."""
-    snap = services.fresh_snapshot()
+def v1(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Everything under ``/corona19-masks/``: the 2020 v1 endpoints, their preflight, JSON errors.
+
+    The fast paths normally answer before Django is reached; this view gives the same bytes.
+    """
+    endpoint = endpoint_of(request.path)
+    if endpoint is None or request.method not in READ_METHODS:
+        status, head, body = other_answer(
+            str(request.method), request.path, request.headers.get("Access-Control-Request-Headers")
+        )
+        return _response(status, head, body)
+    try:
+        snap = services.fresh_snapshot()
+    except Exception:
+        logger.exception("masks v1: the read model could not be loaded")
+        head = [(b"content-type", b"application/json; charset=utf-8"), (b"access-control-allow-origin", b"*")]
+        return _response(503, [*head, (b"retry-after", b"5")], dumps({"message": "temporarily unavailable, retry"}))
     status, body = answer(snap, endpoint, {k: request.GET[k] for k in request.GET})
     head = headers(snap.version)
     if status == 200 and request.headers.get("If-None-Match") == f'"v{snap.version}"':
-        response = HttpResponse(status=304)
-        head = head[1:]
-    else:
-        response = HttpResponse(body, status=status)
+        return _response(304, head[1:], b"")
+    return _response(status, head, body)
+
+
+def _response(status: int, head: list[tuple[bytes, bytes]], body: bytes) -> HttpResponse:
+    response = HttpResponse(body, status=status)
+    if not any(name == b"content-type" for name, _ in head):
+        del response["Content-Type"]
     for name, value in head:
-        response[name.decode()] = value.decode()
+        response[name.decode()] = value.decode("latin-1")
     return response
 
 

@@ -14,10 +14,11 @@ from epiaid.core.korean import is_province_only, normalise, province_en
 
 _SPLIT = re.compile(r"[\s(),]+")
 _MAX_QUERY = 200
+_EXAMPLE = "'서울특별시 용산구 보광동'"
 
 
 class AddressError(ValueError):
-    """An address query that cannot be answered (empty, only a city/province, too long)."""
+    """An address query that cannot be answered (absent, blank, only a city/province, too long)."""
 
 
 def address_tokens(addr: str) -> tuple[str | None, frozenset[str]]:
@@ -35,15 +36,20 @@ class AddressQuery:
 
 
 def parse_query(address: str | None) -> AddressQuery:
+    """The words to match. Absent or blank is refused; a province alone is too coarse and refused;
+    anything else is a query, even one that can match nothing (a stray symbol, a character that
+    normalising removes): it is answered with an empty list, never with "address is required"."""
+    if address is None:
+        raise AddressError(f"address is required (e.g. {_EXAMPLE})")
+    if not address.strip():
+        raise AddressError(f"address is empty: give a district (구/군) or neighbourhood (동), e.g. {_EXAMPLE}")
     text = normalise(address)
-    if not text:
-        raise AddressError("address is required (e.g. '서울특별시 용산구 보광동')")
     if len(text) > _MAX_QUERY:
         raise AddressError(f"address is longer than {_MAX_QUERY} characters")
-    if is_province_only(text):
-        raise AddressError(f"'{text}' is a whole city or province; give a district (구/군) or neighbourhood (동)")
+    if not text:  # only characters that normalising drops (format/private-use): matches nothing
+        return AddressQuery(text=address.strip(), province=None, tokens=())
     province, tokens = address_tokens(text)
+    if is_province_only(text) or (province is not None and not tokens):
+        raise AddressError(f"'{text}' is a whole city or province; give a district (구/군) or neighbourhood (동)")
     ordered = tuple(w for w in _SPLIT.split(text) if w and w in tokens)
-    if not ordered:
-        raise AddressError(f"'{text}' has no district or neighbourhood")
     return AddressQuery(text=text, province=province, tokens=ordered)

@@ -101,7 +101,7 @@ def _int_param(raw: str | None, name: str, default: int) -> int:
 
 
 def _float_param(raw: str | None, name: str) -> float:
-    if raw is None or raw.strip() == "":
+    if raw is None:
         raise QueryError(f"{name} is required")
     try:
         value = float(raw)
@@ -145,44 +145,44 @@ class Snapshot:
         return body
 
     def _page_args(self, page_raw: str | None, per_page_raw: str | None, total: int) -> tuple[int, int, int]:
+        """(page, perPage, totalPages). A page past the end is not an error: it is empty (``count`` 0),
+        which is how clients that loop until an empty page, or up to a stale page count, stop."""
         page = _int_param(page_raw, "page", 1)
         per_page = _int_param(per_page_raw, "perPage", PER_PAGE_DEFAULT)
         if not PER_PAGE_MIN <= per_page <= PER_PAGE_MAX:
             raise QueryError(f"perPage must be between {PER_PAGE_MIN} and {PER_PAGE_MAX}, got {per_page}")
-        total_pages = math.ceil(total / per_page)
-        if page < 1 or page > max(total_pages, 1):
-            raise QueryError(f"page must be between 1 and {max(total_pages, 1)}, got {page}")
-        return page, per_page, total_pages
+        if page < 1:
+            raise QueryError(f"page must be 1 or more (pages are numbered from 1), got {page}")
+        return page, per_page, math.ceil(total / per_page)
+
+    def _page(
+        self, kind: bytes, codes: list[str], fragments: dict[str, bytes], page_raw: str | None, per_page_raw: str | None
+    ) -> bytes:
+        page, per_page, total_pages = self._page_args(page_raw, per_page_raw, len(codes))
+
+        def build() -> bytes:
+            chunk = codes[(page - 1) * per_page : page * per_page]
+            items = b",".join(fragments[c] for c in chunk)
+            return b'{"count":%d,"page":%s,"%s":[%s],"totalCount":%d,"totalPages":%d}' % (
+                len(chunk),
+                dumps(str(page)),
+                kind,
+                items,
+                len(codes),
+                total_pages,
+            )
+
+        if page > total_pages:  # past the end: cheap, and not worth a cache slot per page number
+            return build()
+        return self.cached((kind, page, per_page), build)
 
     def stores_page(self, page_raw: str | None, per_page_raw: str | None) -> bytes:
-        page, per_page, total_pages = self._page_args(page_raw, per_page_raw, len(self.codes))
-
-        def build() -> bytes:
-            chunk = self.codes[(page - 1) * per_page : page * per_page]
-            items = b",".join(self.info_fragment[c] for c in chunk)
-            return b'{"count":%d,"page":%s,"storeInfos":[%s],"totalPages":%d}' % (
-                len(chunk),
-                dumps(str(page)),
-                items,
-                total_pages,
-            )
-
-        return self.cached(("stores", page, per_page), build)
+        """``stores/json``: one page of outlets in code order, with the totals the 2020 API sent."""
+        return self._page(b"storeInfos", self.codes, self.info_fragment, page_raw, per_page_raw)
 
     def sales_page(self, page_raw: str | None, per_page_raw: str | None) -> bytes:
-        page, per_page, total_pages = self._page_args(page_raw, per_page_raw, len(self.sale_codes))
-
-        def build() -> bytes:
-            chunk = self.sale_codes[(page - 1) * per_page : page * per_page]
-            items = b",".join(self.sale_fragment[c] for c in chunk)
-            return b'{"count":%d,"page":%s,"sales":[%s],"totalPages":%d}' % (
-                len(chunk),
-                dumps(str(page)),
-                items,
-                total_pages,
-            )
-
-        return self.cached(("sales", page, per_page), build)
+        """``sales/json``: one page of sales records (outlets that have one) in code order."""
+        return self._page(b"sales", self.sale_codes, self.sale_fragment, page_raw, per_page_raw)
 
     def within(self, lat: float, lng: float, metres: float) -> list[tuple[float, str]]:
         """(distance, code) of every located outlet within ``metres``, nearest first (ties by code)."""
@@ -212,8 +212,10 @@ class Snapshot:
             raise QueryError(f"lat must be between {GEO_LAT[0]} and {GEO_LAT[1]}, got {lat}")
         if not GEO_LNG[0] <= lng <= GEO_LNG[1]:
             raise QueryError(f"lng must be between {GEO_LNG[0]} and {GEO_LNG[1]}, got {lng}")
-        if not 0 <= metres <= GEO_MAX_M:
-            raise QueryError(f"m must be between 0 and {GEO_MAX_M} metres, got {metres}")
+        if metres < 0:
+            raise QueryError(f"m must be 0 or more metres, got {metres:g}")
+        if metres > GEO_MAX_M:
+            raise QueryError(f"m must be at most {GEO_MAX_M} metres (the maximum radius), got {metres:g}")
 
         def build() -> bytes:
             codes = [c for _, c in self.within(lat, lng, metres)]
