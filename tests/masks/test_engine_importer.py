@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from epiaid.masks.engine.importer import parse_outlets
+from epiaid.masks.engine.importer import parse_outlets, union_outlets
 
 HEADER = "addr,code,latitude,longitude,name,type\n"
 
@@ -52,3 +52,45 @@ def test_missing_column_is_named() -> None:
 
     with pytest.raises(ValueError, match="missing column: one of latitude, lat"):
         parse_outlets("addr,code,name,type\n")
+
+
+MARCH = parse_outlets(
+    HEADER
+    + "서울특별시 동작구 노량진로 1 (노량진동),11000101,37.5130,126.9400,갑약국,01\n"  # closed by June
+    + "서울특별시 동작구 노량진로 2 (노량진동),11000102,37.5131,126.9401,을약국,01\n"  # the same in both
+    + '"충북 진천군 문백면 봉죽길 14,",3018303280,36.78521,127.4339502,문백우체국,02\n'  # renamed province later
+    + "서울특별시 동작구 노량진로 4 (노량진동),11000104,,,좌표없는약국,01\n"  # coordinates only in June
+)
+JUNE = parse_outlets(
+    HEADER
+    + "서울특별시 동작구 노량진로 2 (노량진동),11000102,37.5131,126.9401,을약국,01\n"
+    + "충청북도 진천군 문백면 봉죽길 14,3018303280,36.78521,127.4339502,문백우체국,02\n"
+    + "서울특별시 동작구 노량진로 4 (노량진동),11000104,37.5133,126.9403,좌표없는약국,01\n"
+    # 온누리송학대약국 is one of the outlets the March list missed
+    + "서울특별시 동작구 장승배기로 119 (노량진동),11824280,37.5082692,126.9398854,온누리송학대약국,01\n"
+)
+
+
+def test_union_of_outlet_lists_keeps_every_code_once_and_the_later_list_wins() -> None:
+    union = union_outlets([("march.csv", MARCH), ("june.csv", JUNE)])
+    rows = {r.code: r for r in union.parsed.rows}
+    assert set(rows) == {"11000101", "11000102", "3018303280", "11000104", "11824280"}
+    assert rows["3018303280"].addr == "충청북도 진천군 문백면 봉죽길 14"  # June's spelling
+    assert (rows["11000104"].lat, rows["11000104"].lng) == (37.5133, 126.9403)
+    assert rows["11824280"].name == "온누리송학대약국"
+    assert union.sources == [("march.csv", 4), ("june.csv", 4)]
+    assert (union.in_several, union.replaced) == (3, 2)
+    assert union.summary() == (
+        "march.csv 4 rows, june.csv 4 rows: union 5 outlets, 3 in more than one list, "
+        "2 of them differing (the later list wins)"
+    )
+
+
+def test_union_order_decides_which_list_wins_and_keeps_each_files_problems_by_name() -> None:
+    bad = parse_outlets(HEADER + "a,1234567x,37,127,x,01\n")
+    union = union_outlets([("june.csv", JUNE), ("march.csv", MARCH), ("bad.csv", bad)])
+    rows = {r.code: r for r in union.parsed.rows}
+    assert rows["3018303280"].addr == "충북 진천군 문백면 봉죽길 14"  # March given last: March wins
+    assert rows["11000104"].lat is None
+    assert union.parsed.rejected == ["bad.csv: row 2, code: '1234567x' is not a string of digits"]
+    assert union.parsed.read == 9

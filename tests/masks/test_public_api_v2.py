@@ -9,6 +9,7 @@ from django.test import Client
 
 from epiaid.masks import services
 from epiaid.masks.engine.rationing import rotation_weekday
+from tests.masks.conftest import kst
 
 V2 = "/api/masks/v2/stores"
 
@@ -85,10 +86,11 @@ def test_v2_is_documented_in_openapi() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_loads_generated_outlets_with_every_colour() -> None:
+@pytest.mark.parametrize("moment", ["2020-03-10 11:00", "2020-03-10 21:30"])
+def test_demo_loads_generated_outlets_with_every_colour(moment: str) -> None:
     from epiaid.masks.demo import load_demo
 
-    summary = load_demo(None, lambda _: None)
+    summary = load_demo(None, lambda _: None, now=kst(moment))
     assert summary.startswith("440 outlets")
     stats = {f["properties"]["remain_stat"] for f in Client().get(V2).json()["features"]}
     assert {"plenty", "some", "few", "empty"} <= stats

@@ -14,15 +14,23 @@ console = Console()
 
 @app.command("import-stores")
 def import_stores(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="outlet CSV (2020 /stores/json dump)"),
+    files: list[Path] = typer.Argument(
+        ..., exists=True, dir_okay=False, help="outlet CSVs (2020 /stores/json dumps), oldest first"
+    ),
     show: int = typer.Option(10, help="how many rejected rows / outlets without coordinates to list"),
 ) -> None:
-    """Import or update outlets by code (idempotent); report read/created/updated/rejected."""
-    from epiaid.core.cli import setup_django
-    from epiaid.masks.engine.importer import parse_outlets
+    """Import or update outlets by code (idempotent); report read/created/updated/rejected.
 
-    with console.status(f"reading {file}"):
-        parsed = parse_outlets(file)
+    Several lists are merged first: every code once, a later file's row winning where they disagree.
+    """
+    from epiaid.core.cli import setup_django
+    from epiaid.masks.engine.importer import parse_outlets, union_outlets
+
+    with console.status(f"reading {', '.join(map(str, files))}"):
+        union = union_outlets([(f.name, parse_outlets(f)) for f in files])
+    parsed = union.parsed
+    if len(files) > 1:
+        console.print(union.summary())
     setup_django()
     from epiaid.masks import services
 

@@ -1,19 +1,30 @@
-"""Demo data: the real 2020 outlet list when ../shared/data exists, else seeded outlets around real
-district centres; plus synthetic stock so the map shows every colour."""
+"""Demo data: the real 2020 outlet lists when ../shared/data exists (their union), else seeded outlets
+around real district centres; plus stock drawn from the 2020 daily cycle at the current hour."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from epiaid.masks.engine.importer import OutletRow, ParseResult, parse_outlets
+from epiaid.masks.engine import daycycle
+from epiaid.masks.engine.importer import OutletRow, ParseResult, parse_outlets, union_outlets
+from epiaid.masks.engine.timefmt import KST
 
-OUTLETS_FILE = Path("map/mask_stores_2020-03-15_SOMJANG.csv")
+#: The real outlet lists, oldest first: the later one wins where they disagree. The March list
+#: misses ~1,110 outlets the 2020 API had (its scraper skipped two pages and two rows of each page);
+#: the June list lacks outlets that had closed by then.
+OUTLET_FILES: tuple[Path, ...] = (
+    Path("map/mask_stores_2020-03-15_SOMJANG.csv"),
+    Path("map/mask_stores_2020-06-29_michael-cho77.csv"),
+)
+#: Share of outlets that have a sales record at all (the rest show ``null``, as some did in 2020).
+RECORDED_SHARE = 0.95
+BUCKETS = ("empty", "few", "some", "plenty", "break")
 
 #: (address prefix, lat, lng) of district offices: real places for generated outlets.
 DISTRICTS: tuple[tuple[str, float, float], ...] = (
@@ -54,28 +65,37 @@ def synthetic_outlets(n_per_district: int = 40, seed: int = 2020) -> ParseResult
     return result
 
 
-def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
-    """Counts spread over every bucket (and a few halted outlets), written in one transaction."""
+def synthetic_stock(outlets: list[OutletRow], now: datetime | None = None, seed: int = 2020) -> dict[str, int]:
+    """Stock of every recorded outlet at ``now`` on the daily cycle, written in one transaction.
+
+    Returns how many outlets are in each ``remain_stat`` bucket (``break`` for halted ones).
+    """
     from epiaid.masks import services
+    from epiaid.masks.engine.stock import remain_stat
     from epiaid.masks.models import Stock, StockEvent
 
     rng = random.Random(seed)
-    now = timezone.now()
-    chosen = [c for c in codes if rng.random() < 0.85]
+    now = now or timezone.now()
+    chosen = [o for o in outlets if rng.random() < RECORDED_SHARE]
+    buckets: dict[str, int] = {}
     with transaction.atomic():
         version = services.bump_version(now)
-        Stock.objects.filter(outlet_id__in=chosen).delete()
-        stocks = [
-            Stock(
-                outlet_id=c,
-                remain=rng.choice([0, 1, 5, 20, 45, 80, 150, 300]),
-                halted=rng.random() < 0.03,
-                stock_at=now - timedelta(hours=rng.randint(1, 9)),
-                created_at=now,
-                version=version,
+        Stock.objects.filter(outlet_id__in=[o.code for o in outlets]).delete()
+        stocks = []
+        for o in chosen:
+            drawn = daycycle.stock_at(o.code, o.type, now, seed)
+            stat = str(remain_stat(drawn.remain, halted=drawn.halted))
+            buckets[stat] = buckets.get(stat, 0) + 1
+            stocks.append(
+                Stock(
+                    outlet_id=o.code,
+                    remain=drawn.remain,
+                    halted=drawn.halted,
+                    stock_at=drawn.stock_at,
+                    created_at=now,
+                    version=version,
+                )
             )
-            for c in chosen
-        ]
         Stock.objects.bulk_create(stocks, batch_size=2000)
         StockEvent.objects.bulk_create(  # demo stock is history too
             [
@@ -95,19 +115,31 @@ def synthetic_stock(codes: list[str], seed: int = 2020) -> int:
             batch_size=2000,
         )
         transaction.on_commit(services.refresh_after_commit)
-    return len(chosen)
+    return buckets
 
 
-def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
+def real_outlets(shared: Path) -> tuple[ParseResult, str] | None:
+    """The union of the real outlet lists present under ``shared`` and its counts (None if none is)."""
+    present = [f for f in OUTLET_FILES if (shared / f).is_file()]
+    if not present:
+        return None
+    union = union_outlets([(f.name, parse_outlets(shared / f)) for f in present])
+    return union.parsed, union.summary()
+
+
+def load_demo(shared: Path | None, log: Callable[[str], None], *, now: datetime | None = None) -> str:
     from epiaid.masks import services
 
-    if shared is not None and (shared / OUTLETS_FILE).is_file():
-        parsed = parse_outlets(shared / OUTLETS_FILE)
-        source = str(OUTLETS_FILE)
+    real = real_outlets(shared) if shared is not None else None
+    if real is not None:
+        parsed, source = real
     else:
-        parsed = synthetic_outlets()
-        source = "seeded synthetic outlets"
+        parsed, source = synthetic_outlets(), "seeded synthetic outlets"
     report = services.import_outlets(parsed)
     log(f"    masks outlets ({source}): {report.summary()}")
-    stocked = synthetic_stock([r.code for r in parsed.rows])
-    return f"{len(parsed.rows)} outlets, synthetic stock for {stocked}"
+    now = now or timezone.now()
+    buckets = synthetic_stock(parsed.rows, now)
+    stocked = sum(buckets.values())
+    shares = ", ".join(f"{k} {buckets.get(k, 0) / max(stocked, 1):.0%}" for k in BUCKETS)
+    hour = now.astimezone(KST).strftime("%H:%M")
+    return f"{len(parsed.rows)} outlets, stock for {stocked} on the 2020 daily cycle at {hour} KST ({shares})"

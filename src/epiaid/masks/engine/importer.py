@@ -107,3 +107,50 @@ def parse_outlets(data: bytes | str | Path) -> ParseResult:
         seen.add(code)
         result.rows.append(OutletRow(code=code, name=name, addr=addr, type=outlet_type, lat=lat, lng=lng))
     return result
+
+
+@dataclass
+class OutletUnion:
+    """Several outlet lists as one: every code once, a later list's row replacing an earlier one's.
+
+    The 2020 dumps each miss outlets (one skipped pages and rows while scraping; a later one lacks
+    outlets that closed), so the union is the best list we have; the counts say what came from where.
+    """
+
+    parsed: ParseResult
+    sources: list[tuple[str, int]]  # (name, valid rows) in the order given
+    in_several: int = 0  # codes found in more than one list
+    replaced: int = 0  # of those, codes whose row a later list changed (name, address, type or coordinates)
+
+    def summary(self) -> str:
+        listed = ", ".join(f"{name} {rows:,} rows" for name, rows in self.sources)
+        return (
+            f"{listed}: union {len(self.parsed.rows):,} outlets, {self.in_several:,} in more than one list, "
+            f"{self.replaced:,} of them differing (the later list wins)"
+        )
+
+
+def union_outlets(lists: list[tuple[str, ParseResult]]) -> OutletUnion:
+    """Merge parsed lists given oldest first; rejected rows and warnings keep their file's name."""
+    merged: dict[str, OutletRow] = {}
+    seen_in: dict[str, int] = {}
+    differing: set[str] = set()
+    result = ParseResult()
+    union = OutletUnion(parsed=result, sources=[])
+    for name, parsed in lists:
+        union.sources.append((name, len(parsed.rows)))
+        result.read += parsed.read
+        result.rejected.extend(f"{name}: {line}" for line in parsed.rejected)
+        result.warnings.extend(f"{name}: {line}" for line in parsed.warnings)
+        for row in parsed.rows:
+            earlier = merged.get(row.code)
+            if earlier is not None:
+                if seen_in[row.code] == 1:
+                    union.in_several += 1
+                if earlier != row:
+                    differing.add(row.code)
+            seen_in[row.code] = seen_in.get(row.code, 0) + 1
+            merged[row.code] = row
+    result.rows = list(merged.values())
+    union.replaced = len(differing)
+    return union
