@@ -98,6 +98,56 @@ def call_asgi(
     return start["status"], dict(start["headers"]), body
 
 
+# -- the Granian RSGI interface, as far as the front door reads and writes it -----------------------
+
+
+class Headers:
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.pairs)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return next((v for k, v in self.pairs if k == name), default)
+
+
+class Scope:
+    """The attributes of Granian's RSGI scope that the front door reads."""
+
+    def __init__(self, method: str, path: str, query: str = "", headers: list[tuple[str, str]] | None = None):
+        self.proto, self.http_version, self.scheme = "http", "1.1", "http"
+        self.method, self.path, self.query_string = method, path, query
+        self.client, self.server = "127.0.0.1:50000", "127.0.0.1:8000"
+        self.headers = Headers([("host", "127.0.0.1"), *(headers or [])])
+
+
+class Proto:
+    """Records what the app answers through the RSGI protocol object."""
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.body_in, self.status, self.headers, self.chunks = body, 0, [], []
+
+    async def __call__(self) -> bytes:
+        return self.body_in
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status, self.headers, self.chunks = status, headers, [body]
+
+    def response_empty(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.status, self.headers = status, headers
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Any:
+        self.status, self.headers = status, headers
+        proto = self
+
+        class Transport:
+            async def send_bytes(self, data: bytes) -> None:
+                proto.chunks.append(data)
+
+        return Transport()
+
+
 @pytest.fixture
 def fast_path() -> Callable[..., tuple[int, dict[bytes, bytes], bytes]]:
     """The mask fast path in front of an app that records what fell through to it."""

@@ -18,57 +18,10 @@ import pytest
 from django.test import Client
 
 from epiaid.masks import services
-from tests.masks.conftest import run_coroutine
+from tests.masks.conftest import Proto, Scope, run_coroutine
 
 V1 = "/corona19-masks/v1/"
 REPO = Path(__file__).resolve().parents[2]
-
-
-class Headers:
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self.pairs)
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return next((v for k, v in self.pairs if k == name), default)
-
-
-class Scope:
-    """The attributes of Granian's RSGI scope that the front door reads."""
-
-    def __init__(self, method: str, path: str, query: str = "", headers: list[tuple[str, str]] | None = None):
-        self.proto, self.http_version, self.scheme = "http", "1.1", "http"
-        self.method, self.path, self.query_string = method, path, query
-        self.client, self.server = "127.0.0.1:50000", "127.0.0.1:8000"
-        self.headers = Headers([("host", "127.0.0.1"), *(headers or [])])
-
-
-class Proto:
-    """Records what the app answers through the RSGI protocol object."""
-
-    def __init__(self, body: bytes = b"") -> None:
-        self.body_in, self.status, self.headers, self.chunks = body, 0, [], []
-
-    async def __call__(self) -> bytes:
-        return self.body_in
-
-    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status, self.headers, self.chunks = status, headers, [body]
-
-    def response_empty(self, status: int, headers: list[tuple[str, str]]) -> None:
-        self.status, self.headers = status, headers
-
-    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Any:
-        self.status, self.headers = status, headers
-        proto = self
-
-        class Transport:
-            async def send_bytes(self, data: bytes) -> None:
-                proto.chunks.append(data)
-
-        return Transport()
 
 
 def rsgi(method: str, path: str, query: str = "", body: bytes = b"", headers: Any = None) -> Proto:
