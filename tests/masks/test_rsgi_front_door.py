@@ -1,4 +1,4 @@
-"""The Granian RSGI front door: same bytes as Django on hot paths, everything else reaches Django."""
+"""The Granian RSGI front door: same bytes as Django under the API prefix, everything else reaches Django."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -68,6 +69,39 @@ def test_other_requests_reach_django_with_their_body(outlets_tx: Any, client_as:
     assert posted.status == 200 and json.loads(b"".join(posted.chunks))["remain_stat"] == "plenty"
     geo = rsgi("GET", V1 + "storesByGeo/json", "lat=37.5265&lng=127.0001&m=50")
     assert json.loads(b"".join(geo.chunks))["stores"][0]["remain_stat"] == "plenty"
+
+
+def _fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def assert_2020_client_contract_over_the_wire(base: str) -> None:
+    """What the contract suite checks in-process, through a real Granian server and real sockets."""
+    status, _, body = _fetch(base + V1 + "stores/json?page=99")
+    assert status == 200 and json.loads(body)["storeInfos"] == [] and json.loads(body)["totalCount"] == 2
+    assert _fetch(base + V1 + "stores/json/")[0] == 200
+    assert _fetch(base + V1 + "/stores/json")[0] == 200
+    status, head, body = _fetch(base + V1 + "storesbygeo/json")
+    assert status == 404 and head["content-type"].startswith("application/json")
+    assert "storesByGeo/json" in json.loads(body)["message"]
+    status, head, body = _fetch(base + V1 + "stores/json", method="POST")
+    assert status == 405 and head["allow"] == "GET, HEAD, OPTIONS" and json.loads(body)["message"]
+    status, head, _ = _fetch(
+        base + V1 + "storesByGeo/json",
+        method="OPTIONS",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert status == 204 and head["access-control-allow-origin"] == "*"
+    assert head["access-control-allow-headers"] == "if-none-match"
 
 
 def _free_port() -> int:
@@ -167,6 +201,7 @@ def test_granian_serves_the_api_end_to_end(tmp_path: Path) -> None:
         ) as r:
             stores = {s["code"]: s["remain_stat"] for s in json.load(r)["stores"]}
         assert stores == {"11000001": "some", "11000006": None}
+        assert_2020_client_contract_over_the_wire(base)
     finally:
         server.terminate()
         server.wait(20)
