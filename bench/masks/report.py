@@ -41,7 +41,7 @@ def main() -> None:
     ours = [parse(folder / f"ours.{r}.txt") for r in range(1, rounds + 1)]
     nginx = [parse(folder / f"nginx.{r}.txt") for r in range(1, rounds + 1)]
     burst = parse(folder / "burst.txt")
-    print(f"\nstoresByGeo 1 km around Seoul City Hall, real outlet list, wrk 64 connections {label}")
+    print(f"\nstoresByGeo 1 km around Seoul City Hall, real outlet lists, wrk 64 connections {label}")
     print(f"{'round':<7}{'server':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}{'ratio':>8}")
     ratios = []
     for r, (a, b) in enumerate(zip(ours, nginx, strict=True), start=1):

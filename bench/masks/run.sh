@@ -32,7 +32,7 @@ export EPIAID_DATA_DIR=$TMP/data DJANGO_SETTINGS_MODULE=epiaid.core.settings EPI
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 OUR_PORT=$(free_port); NGINX_PORT=$(free_port)
 
-echo "== loading the real outlet list into a temporary SQLite database"
+echo "== loading the real outlet lists (their union, as the demo does) into a temporary SQLite database"
 .venv/bin/python bench/masks/setup_db.py "$SHARED" | tail -2
 
 echo "== starting epiaid ($SERVER, $WORKERS worker(s)) on 127.0.0.1:$OUR_PORT"

@@ -1,4 +1,4 @@
-"""Create the benchmark database: the real 25,439-outlet list plus synthetic stock (demo loader)."""
+"""Create the benchmark database: the union of the real outlet lists plus daily-cycle stock (demo loader)."""
 
 from __future__ import annotations
 
