@@ -13,10 +13,11 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -y -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test venv install install-dev assets lint typecheck pytest test-sqlite test-postgres \
-        system-test-deps demo serve bench clean
+        system-test-deps demo serve serve-with-worker bench clean
 
 ## make run: install into .venv, build front-end assets, migrate, load demo data, serve on 127.0.0.1:8000
-run: install assets demo serve
+## with one background worker (and the schedules) beside the web server; Ctrl-C stops both.
+run: install assets demo serve-with-worker
 
 ## make test: everything the tests need, then ruff, mypy and pytest on SQLite and on PostgreSQL
 test: install-dev assets system-test-deps lint typecheck test-sqlite test-postgres
@@ -74,6 +75,13 @@ demo: install
 
 serve:
 	@echo "epiaid is serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(VENV)/bin/epiaid serve --host $(HOST) --port $(PORT)
+
+serve-with-worker:
+	@echo "epiaid is serving on http://$(HOST):$(PORT)/ with a background worker  (Ctrl-C stops both)"
+	@$(VENV)/bin/epiaid worker --scheduler & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(VENV)/bin/epiaid serve --host $(HOST) --port $(PORT)
 
 bench: install-dev

@@ -53,6 +53,62 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
             Path(db["TEST"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _role_groups_outlive_flushes(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """A transactional test ends by emptying every table, the role groups of the migrations too; put
+    them back so a later test on the same xdist worker finds the database as migrated."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    if transactional:
+        from epiaid.core.roles import ensure_role_groups
+
+        with django_db_blocker.unblock():
+            ensure_role_groups()
+
+
+@pytest.fixture
+def job_worker(transactional_db: Any) -> Iterator[None]:
+    """django-tasks-db's worker loop in a thread of this process, running queued jobs as a worker would.
+
+    A thread rather than a process so that a test's ``settings`` overrides (data folders, synthetic
+    weights) reach the job; the queue's own tests run real worker processes (tests/core/test_jobs.py).
+    """
+    from django.db import connection
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0.05,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-thread",
+        excluded_queue_names=[],
+    )
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="test-job-worker", daemon=True)
+    thread.start()
+    yield
+    worker.running = False
+    thread.join(timeout=60)
+
+
+@pytest.fixture
+def jobs_inline(settings: Any) -> None:
+    """Jobs run at submission, in the submitting thread (django-tasks' ImmediateBackend): for tests of
+    a capability's pages that need a finished job and no worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}}
+    settings.JOBS_HEARTBEAT_S = 3600.0
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     def make(*roles: Role | str, username: str | None = None) -> Any:

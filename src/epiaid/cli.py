@@ -17,6 +17,9 @@ import typer.main
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("epiaid.core.cli:serve", "Serve the web app with uvicorn (ASGI)."),
     "demo": ("epiaid.core.cli:demo", "Migrate, load demo data and create a demo admin."),
+    "worker": ("epiaid.core.cli:worker", "Run background jobs (several processes with --concurrency)."),
+    "scheduler": ("epiaid.core.cli:scheduler", "Enqueue scheduled jobs (one leader among many)."),
+    "jobs": ("epiaid.core.cli:jobs", "List, show, retry and cancel background jobs."),
     "manage": ("epiaid.core.cli:manage", "Run a Django management command."),
     "token": ("epiaid.core.cli:token", "Issue, list and revoke bearer tokens for machines (PACS, gateways)."),
     "import": ("epiaid.situation.cli:app", "Import situation-map data (DS4C, coronamap, clinics, template)."),

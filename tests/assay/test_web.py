@@ -17,9 +17,8 @@ ALLOWED = {Role.REVIEWER, Role.HEALTH_STAFF, Role.ADMIN}
 
 
 @pytest.fixture
-def inline_jobs(settings: Any, tmp_path: Path) -> Path:
-    """Jobs run in the request thread and write under a throw-away MEDIA_ROOT."""
-    settings.ASSAY_JOBS_INLINE = True
+def inline_jobs(settings: Any, tmp_path: Path, jobs_inline: None) -> Path:
+    """Jobs run at submission (the queue's immediate backend) and write under a throw-away MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 

@@ -15,6 +15,7 @@ from epiaid.core.roles import Role
 @pytest.mark.browser
 def test_reviewer_submits_a_job_and_reads_its_report_in_the_browser(
     asgi_server: str,
+    job_worker: None,
     page: Any,
     make_user: Any,
     settings: Any,

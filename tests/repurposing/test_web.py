@@ -67,7 +67,9 @@ def test_api_rejects_an_unknown_benchmark_by_name(client_as: Any, dti_settings: 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_runs_in_the_background_and_yields_ranking_and_report(client_as: Any, dti_settings: Path) -> None:
+def test_a_job_runs_in_the_background_and_yields_ranking_and_report(
+    client_as: Any, dti_settings: Path, job_worker: None
+) -> None:
     client = client_as(Role.PROGRAMME_OFFICER)
     fasta = (dti_settings / "targets.fasta").read_text(encoding="utf-8")
     library = (dti_settings / "library.csv").read_text(encoding="utf-8")
@@ -98,7 +100,7 @@ def test_a_job_runs_in_the_background_and_yields_ranking_and_report(client_as: A
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_job_keeps_its_reason(client_as: Any, dti_settings: Path) -> None:
+def test_a_failing_job_keeps_its_reason(client_as: Any, dti_settings: Path, job_worker: None) -> None:
     client = client_as(Role.REVIEWER)
     response = client.post(
         "/api/repurposing/jobs",

@@ -85,7 +85,9 @@ def test_the_form_names_a_malformed_docking_number(client_as: Any, dti_with_stru
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_docking_failure_keeps_the_finished_ranking_and_says_why(client_as: Any, dti_with_structure: Path) -> None:
+def test_a_docking_failure_keeps_the_finished_ranking_and_says_why(
+    client_as: Any, dti_with_structure: Path, job_worker: None
+) -> None:
     client = client_as(Role.REVIEWER)
     response = _submit(client, dti_with_structure, dock_top=2, dock_target="no_such_target")
     assert response.status_code == 200, response.content
@@ -101,7 +103,7 @@ def test_a_docking_failure_keeps_the_finished_ranking_and_says_why(client_as: An
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_job_docks_its_shortlist_into_mpro_and_shows_the_table(
-    client_as: Any, dti_with_structure: Path, shared_data: Path
+    client_as: Any, dti_with_structure: Path, shared_data: Path, job_worker: None
 ) -> None:
     pdb = dti_with_structure / "structures" / "6lu7.pdb"
     shutil.copyfile(shared_data / "dti" / "structures" / "6lu7.pdb", pdb)

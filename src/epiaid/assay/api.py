@@ -14,6 +14,7 @@ from ninja.responses import Status
 from epiaid.assay import services
 from epiaid.assay.models import DesignJob
 from epiaid.core.audit import record
+from epiaid.core.jobs.service import JobRefused
 from epiaid.core.roles import Role, RoleAuth
 
 ASSAY_ROLES = (Role.REVIEWER, Role.HEALTH_STAFF)
@@ -60,6 +61,8 @@ def create_job(
 ) -> Status[dict[str, Any]]:
     try:
         job = services.create_job(request.user, genomes, reference, targets=targets, neighbours=neighbours, title=title)
+    except JobRefused as exc:
+        raise HttpError(429, str(exc)) from exc
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
     record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})

@@ -1,4 +1,4 @@
-"""Design jobs for the web app and the API: create, run (in a background thread), read outputs.
+"""Design jobs for the web app and the API: create, run (in an ``epiaid worker``), read outputs.
 
 The public surface other capabilities may use is :func:`create_job`, :func:`start_job`,
 :func:`run_job`, :func:`output_path` and :data:`OUTPUT_FILES`.
@@ -7,13 +7,11 @@ The public surface other capabilities may use is :func:`create_job`, :func:`star
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from epiaid.assay.models import DesignJob
@@ -58,8 +56,11 @@ def create_job(
     title: str = "",
 ) -> DesignJob:
     """Store the inputs under MEDIA_ROOT/assay/jobs/<id>/input and return the queued job."""
+    from epiaid.core.jobs.service import check_capacity
+
     if not 1 <= targets <= 5:
         raise ValueError(f"targets must be between 1 and 5, not {targets}")
+    check_capacity(user)
     job = DesignJob.objects.create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
         title=title[:200],
@@ -78,9 +79,14 @@ def create_job(
     return job
 
 
-def run_job(job_id: int) -> DesignJob:
-    """Run one job to the end in this thread; failures are stored on the job, never raised."""
+def run_job(job_id: int, ctx: Any = None) -> DesignJob:
+    """Run one job to the end in this process; failures are stored on the job, never raised.
+
+    ``ctx`` is the background queue's :class:`~epiaid.core.jobs.service.JobContext` (progress,
+    cancellation); a cancellation is stored on the job and passed on to the queue.
+    """
     from epiaid.assay.engine import design, report
+    from epiaid.core.jobs.service import JobCancelled
 
     job = DesignJob.objects.get(pk=job_id)
     work = Path(job.work_dir)
@@ -88,6 +94,8 @@ def run_job(job_id: int) -> DesignJob:
     job.save(update_fields=["status", "progress", "message"])
 
     def progress(message: str, fraction: float) -> None:
+        if ctx is not None:
+            ctx.progress(round(fraction * 1000), 1000, message)  # raises once cancelled
         DesignJob.objects.filter(pk=job_id).update(progress=round(fraction, 3), message=message[:300])
 
     neighbours = work / "input" / "neighbours.fasta"
@@ -101,9 +109,13 @@ def run_job(job_id: int) -> DesignJob:
         result = design.design(inp, progress)
         report.write_outputs(result, work / "out")
     except Exception as exc:  # any failure must reach the user as a message, not a 500
-        job.status, job.error, job.message = DesignJob.Status.FAILED, f"{type(exc).__name__}: {exc}", "failed"
+        cancelled = isinstance(exc, JobCancelled)
+        job.status, job.message = DesignJob.Status.FAILED, "cancelled" if cancelled else "failed"
+        job.error = "cancelled" if cancelled else f"{type(exc).__name__}: {exc}"
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "message", "finished_at"])
+        if cancelled:
+            raise
         return job
     job.status, job.progress, job.message = DesignJob.Status.DONE, 1.0, "done"
     job.summary = report.summary_dict(result)
@@ -114,20 +126,11 @@ def run_job(job_id: int) -> DesignJob:
     return job
 
 
-def _run_in_thread(job_id: int) -> None:
-    close_old_connections()
-    try:
-        run_job(job_id)
-    finally:
-        connection.close()
-
-
 def start_job(job: DesignJob) -> None:
-    """Run the job in a background thread, or inline when ``ASSAY_JOBS_INLINE`` is set (tests, demo)."""
-    if getattr(settings, "ASSAY_JOBS_INLINE", False):
-        run_job(job.pk)
-        return
-    threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"assay-job-{job.pk}", daemon=True).start()
+    """Queue the job for an ``epiaid worker`` process; its page polls the progress."""
+    from epiaid.assay.jobs import queue_design
+
+    queue_design(job)
 
 
 def output_path(job: DesignJob, name: str) -> Path | None:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from epiaid.assay import services
 from epiaid.assay.models import DesignJob
 from epiaid.core.audit import record
+from epiaid.core.jobs.service import JobRefused
 from epiaid.core.roles import Role, role_required
 
 ASSAY_ROLES = (Role.REVIEWER, Role.HEALTH_STAFF)
@@ -27,17 +28,21 @@ def index(request: HttpRequest) -> HttpResponse:
     form = DesignForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        job = services.create_job(
-            request.user,
-            data["genomes"],
-            data["reference"],
-            targets=data["targets"],
-            neighbours=data.get("neighbours"),
-            title=data.get("title") or "",
-        )
-        record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})
-        services.start_job(job)
-        return redirect("assay:job", job_id=job.pk)
+        try:
+            job = services.create_job(
+                request.user,
+                data["genomes"],
+                data["reference"],
+                targets=data["targets"],
+                neighbours=data.get("neighbours"),
+                title=data.get("title") or "",
+            )
+        except JobRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})
+            services.start_job(job)
+            return redirect("assay:job", job_id=job.pk)
     record(request, "list", "assay.job")
     return render(request, "assay/index.html", {"form": form, "jobs": DesignJob.objects.all()[:50]})
 

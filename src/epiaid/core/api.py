@@ -16,9 +16,14 @@ api = NinjaAPI(
 )
 
 
-@api.get("/health", tags=["platform"], summary="Liveness probe")
+@api.get("/health", tags=["platform"], summary="Liveness probe, and whether a job worker was seen in the last minute")
 def health(request):  # type: ignore[no-untyped-def]
-    return {"status": "ok"}
+    from epiaid.core.jobs.api import worker_health
+
+    return {"status": "ok", **worker_health()}
+
+
+api.add_router("/jobs", "epiaid.core.jobs.api.router", tags=["jobs"])
 
 
 for _cap, _module in capability_modules("api"):

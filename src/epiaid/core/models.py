@@ -91,3 +91,9 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
         return f"{self.prefix}… {self.name} ({self.user}, {state})"
+
+
+# Background work (core/jobs): defined in its own module, registered with the core app here.
+from epiaid.core.jobs.models import Job, Lease, ScheduleState, WorkerBeat  # noqa: E402
+
+__all__ = ["ApiToken", "AppendOnlyError", "AuditEvent", "Job", "Lease", "ScheduleState", "WorkerBeat"]

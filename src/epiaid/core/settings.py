@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "epiaid.core",
     *CAPABILITY_APPS,
 ]
@@ -226,6 +228,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("EPIAID_LOG_LEVEL", "WARNING")},
 }
+
+# Background work (core/jobs): Django's task framework on the database; `epiaid worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "science"]}}
+JOBS_HEARTBEAT_S = float(os.environ.get("EPIAID_JOBS_HEARTBEAT_S", "5"))
+# A running job whose worker has sent no heartbeat for this long is queued again (the worker died).
+JOBS_VISIBILITY_TIMEOUT_S = float(os.environ.get("EPIAID_JOBS_VISIBILITY_TIMEOUT_S", "60"))
+# Jobs one person may have waiting or running at once; the next submission is refused.
+JOBS_PER_USER_CAP = int(os.environ.get("EPIAID_JOBS_PER_USER_CAP", "20"))
+SCHEDULE_TZ = os.environ.get("EPIAID_SCHEDULE_TZ", "Asia/Seoul")
 
 # The public disclosure window for the situation map (KDCA 2020 guideline: 14 days after the visit).
 DISCLOSURE_WINDOW_DAYS = int(os.environ.get("EPIAID_DISCLOSURE_WINDOW_DAYS", "14"))

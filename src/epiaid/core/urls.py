@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from epiaid.core import views
 from epiaid.core.api import api
 from epiaid.core.capabilities import capability_modules
+from epiaid.core.jobs import views as job_views
 
 admin.site.site_header = "epiaid"
 
@@ -18,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", views.audit_log, name="audit-log"),
+    path("jobs/", job_views.job_list, name="jobs"),
+    path("jobs/<int:job_id>/<str:action>/", job_views.job_action, name="job-action"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

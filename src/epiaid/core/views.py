@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from epiaid.core.audit import record
 from epiaid.core.capabilities import CAPABILITIES
+from epiaid.core.jobs.worker import worker_alive
 from epiaid.core.models import AuditEvent
-from epiaid.core.roles import Role, role_required
+from epiaid.core.roles import Role, role_required, roles_of
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -24,7 +25,9 @@ def landing(request: HttpRequest) -> HttpResponse:
         except NoReverseMatch:
             continue  # the capability exists as an app but has no page yet
         links.append({"cap": cap, "url": url})
-    return render(request, "core/landing.html", {"links": links})
+    # Staff learn at once when no worker runs: their jobs would wait without a word.
+    no_worker = bool(roles_of(request.user) - {Role.PUBLIC}) and not worker_alive()
+    return render(request, "core/landing.html", {"links": links, "no_worker": no_worker})
 
 
 class LoginView(auth_views.LoginView):

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from epiaid.core.audit import record
+from epiaid.core.jobs.service import JobRefused
 from epiaid.core.roles import RoleAuth
 from epiaid.repurposing import services
 from epiaid.repurposing.models import RankJob
@@ -48,6 +49,8 @@ def submit_job(request: HttpRequest, payload: JobIn) -> dict[str, Any]:
             dock_exhaustiveness=payload.dock_exhaustiveness,
             dock_time_limit_s=payload.dock_time_limit_s,
         )
+    except JobRefused as exc:
+        raise HttpError(429, str(exc)) from exc
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
     record(request, "create", "repurposing.job", object_id=job.pk, detail={"benchmark": job.benchmark})

@@ -6,7 +6,6 @@ Django is imported only inside the job functions, so ``predict_test_pairs``, ``r
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -222,10 +221,12 @@ def create_job(
     into the Mpro N3 site (6LU7) after the ranking; the limits keep one web job from holding the
     server's CPU for hours (the CLI has no such limits).
     """
+    from epiaid.core.jobs.service import check_capacity
     from epiaid.repurposing.models import RankJob
 
     if benchmark not in ("davis", "kiba"):
         raise ValueError(f"benchmark: unknown {benchmark!r} (davis or kiba)")
+    check_capacity(user)
     if not 0 <= dock_top <= MAX_WEB_DOCK_TOP:
         raise ValueError(f"dock_top: {dock_top} is outside 0–{MAX_WEB_DOCK_TOP} drugs")
     if dock_top:
@@ -278,14 +279,20 @@ def create_job(
     return job
 
 
-def run_job(job_id: int) -> None:
-    """Run a queued job to completion, storing progress; any failure is stored on the job, never lost."""
+def run_job(job_id: int, ctx: Any = None) -> None:
+    """Run a queued job to completion, storing progress; any failure is stored on the job, never lost.
+
+    A job left ``running`` by a worker that died is run again from the start (its outputs are
+    rewritten; docking resumes from the drugs already docked). ``ctx`` is the background queue's
+    :class:`~epiaid.core.jobs.service.JobContext` (progress, cancellation); the demo runs without one.
+    """
     from django.db import close_old_connections
 
+    from epiaid.core.jobs.service import JobCancelled
     from epiaid.repurposing.models import RankJob
 
     job = RankJob.objects.get(pk=job_id)
-    if job.status != RankJob.Status.QUEUED:
+    if job.status not in (RankJob.Status.QUEUED, RankJob.Status.RUNNING):
         return
     job.status = RankJob.Status.RUNNING
     job.save(update_fields=["status"])
@@ -293,6 +300,8 @@ def run_job(job_id: int) -> None:
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
+        if ctx is not None:
+            ctx.progress(done, total, f"{done} of {total} drugs scored")  # raises once cancelled
         now = time.monotonic()
         if now - last[0] > 0.5 or done == total:
             last[0] = now
@@ -314,6 +323,9 @@ def run_job(job_id: int) -> None:
             dock_job(job, folder)
         job.refresh_from_db()
         job.finish(info)
+    except JobCancelled:
+        RankJob.objects.get(pk=job_id).fail("cancelled")
+        raise
     except Exception as exc:  # stored on the job for the user; the traceback goes to the job folder
         (folder / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         job.refresh_from_db()
@@ -380,13 +392,12 @@ def job_docking(job: Any) -> pd.DataFrame:
     return table.astype(object).where(table.notna(), None)  # NaN (no score, no error) is not JSON
 
 
-def start_job(job: Any) -> threading.Thread | None:
-    """Run the job in a background thread of the web process (progress is in the database)."""
-    if job.status != "queued":
-        return None
-    thread = threading.Thread(target=run_job, args=(job.pk,), daemon=True, name=f"repurposing-job-{job.pk}")
-    thread.start()
-    return thread
+def start_job(job: Any) -> None:
+    """Queue the job for an ``epiaid worker`` process (progress is in the database, shown on its page)."""
+    from epiaid.repurposing.jobs import queue_rank
+
+    if job.status == "queued":
+        queue_rank(job)
 
 
 def job_ranking(job: Any, target: str | None = None, limit: int = 50) -> pd.DataFrame:
