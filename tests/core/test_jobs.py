@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -386,7 +387,8 @@ def test_a_worker_survives_postgresql_restarting_mid_task(spawn_worker: Any, tmp
         pytest.skip("PostgreSQL pass only")
     port = _free_port()
     script = REPO / "scripts" / "postgres-test-server.sh"
-    env = {**os.environ, "EPIAID_PG_DIR": str(tmp_path / "pg")}
+    pg_dir = Path(f"/tmp/epiaid-pg-restart-{port}")  # the postgres user must reach it: not under tmp_path
+    env = {**os.environ, "EPIAID_PG_DIR": str(pg_dir)}
     url = subprocess.run([script, "start", str(port)], env=env, capture_output=True, text=True, check=True).stdout
     url = url.strip()
     try:
@@ -431,3 +433,4 @@ def test_a_worker_survives_postgresql_restarting_mid_task(spawn_worker: Any, tmp
         wait_for(lambda: job_status() == "succeeded", "a new job after the restart")
     finally:
         subprocess.run([script, "stop", str(port)], env=env, check=False)
+        shutil.rmtree(pg_dir, ignore_errors=True)

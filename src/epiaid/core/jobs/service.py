@@ -27,7 +27,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -195,9 +203,13 @@ class JobContext:
         now = time.monotonic()
         if now - self._last >= 0.5 or done >= total:
             self._last = now
-            Job.objects.filter(pk=self.job_id, attempts=self.attempt, status=Status.RUNNING).update(
-                done=max(done, 0), total=max(total, 0), message=message[:300]
-            )
+            try:
+                Job.objects.filter(pk=self.job_id, attempts=self.attempt, status=Status.RUNNING).update(
+                    done=max(done, 0), total=max(total, 0), message=message[:300]
+                )
+            except (OperationalError, InterfaceError) as exc:  # progress is best effort: work goes on
+                log.warning("progress of job %s not stored: %s", self.job_id, exc)
+                connection.close()
 
 
 @task(takes_context=True)
@@ -260,6 +272,10 @@ def run_claimed(job_id: int, task_id: str, worker_id: str) -> str:
     except JobCancelled:
         _finish(job, Status.CANCELLED, "cancelled while running", kind=kind)
         return "cancelled"
+    except (OperationalError, InterfaceError) as exc:  # the database went away under the handler
+        log.warning("job %s (%s) lost the database: %s", job.pk, job.kind, exc)
+        _finish(job, Status.QUEUED, f"the database connection was lost during attempt {job.attempts}", kind=kind)
+        return "queued again"
     except Exception as exc:  # the handler's failure is the job's outcome, never a stuck "running"
         log.warning("job %s (%s) failed: %s", job.pk, job.kind, exc)
         _finish(job, Status.FAILED, f"{type(exc).__name__}: {exc}", detail=traceback.format_exc(), kind=kind)
@@ -289,7 +305,10 @@ def _heartbeat(job_id: int, attempt: int, cancelled: threading.Event, stop: thre
 
 
 def _finish(job: Job, status: str, message: str, *, detail: str = "", kind: JobKind) -> None:
-    """Record the outcome of the attempt that holds the job, retrying while the database is away."""
+    """Record the outcome of the attempt that holds the job, retrying while the database is away.
+
+    ``QUEUED`` as the outcome hands the job to a later attempt (or gives up after the last one).
+    """
     deadline = time.monotonic() + _setting("JOBS_FINISH_RETRY_S", 120.0)
     while True:
         try:
@@ -297,7 +316,10 @@ def _finish(job: Job, status: str, message: str, *, detail: str = "", kind: JobK
                 current = Job.objects.select_for_update().filter(pk=job.pk).first()
                 if current is None or current.status != Status.RUNNING or current.attempts != job.attempts:
                     return  # reaped and handed to another attempt meanwhile: that one reports
-                _end(current, status, message, detail=detail, kind=kind)
+                if status == Status.QUEUED:
+                    _hand_over(current, kind, message, timezone.now())
+                else:
+                    _end(current, status, message, detail=detail, kind=kind)
             return
         except DatabaseError as exc:
             if time.monotonic() > deadline:
@@ -316,6 +338,21 @@ def _end(job: Job, status: str, message: str, *, detail: str = "", kind: JobKind
     job.save(update_fields=["status", "finished_at", "message", "done", "error"])
     if status != Status.SUCCEEDED and kind.on_abandon and status == Status.CANCELLED:
         import_string(kind.on_abandon)(job, message)
+
+
+def _hand_over(job: Job, kind: JobKind, reason: str, moment: Any) -> None:
+    """The attempt holding ``job`` is lost: queue the job again, or give up after its last attempt."""
+    job.refresh_from_db()
+    if job.attempts >= job.max_attempts:
+        job.status, job.finished_at = Status.FAILED, moment
+        job.message = f"gave up after {job.attempts} attempts: {reason}"[:300]
+        job.error = job.message
+        job.save(update_fields=["status", "finished_at", "message", "error"])
+        if kind.on_abandon:
+            import_string(kind.on_abandon)(job, job.message)
+    else:
+        Job.objects.filter(pk=job.pk).update(status=Status.QUEUED, message=f"queued again: {reason}"[:300])
+        _enqueue(job, kind)
 
 
 def reap(*, now: Any = None) -> list[int]:
@@ -340,18 +377,7 @@ def reap(*, now: Any = None) -> list[int]:
                 DBTaskResult.objects.filter(id=job.task_id, status="RUNNING").update(
                     status="FAILED", finished_at=moment, traceback="worker stopped sending heartbeats"
                 )
-            lost = f"its worker ({job.worker_id}) stopped during attempt {job.attempts}"
-            if job.attempts >= job.max_attempts:
-                job.refresh_from_db()
-                job.status, job.finished_at = Status.FAILED, moment
-                job.message = f"gave up after {job.attempts} attempts: {lost}"[:300]
-                job.error = job.message
-                job.save(update_fields=["status", "finished_at", "message", "error"])
-                if kind.on_abandon:
-                    import_string(kind.on_abandon)(job, job.message)
-            else:
-                Job.objects.filter(pk=job.pk).update(status=Status.QUEUED, message=f"queued again: {lost}"[:300])
-                _enqueue(job, kind)
+            _hand_over(job, kind, f"its worker ({job.worker_id}) stopped during attempt {job.attempts}", moment)
         reaped.append(job.pk)
     return reaped
 
