@@ -25,19 +25,49 @@ def test_pure_noise_has_no_change_points() -> None:
         assert cp.detect_indices(rng.normal(10, 2, n)) == []
 
 
-def test_an_autocorrelated_wander_is_not_mistaken_for_many_shifts() -> None:
+def test_an_autocorrelated_wander_is_cut_into_few_pieces() -> None:
+    # The line + variance segment model approximates a strong AR(1) wander by a few straight pieces
+    # (the old mean-shift consensus rescaled by the long-run spread and found at most one); on real
+    # annotated series (TCPD) this trade is worth it, see tcpd_eval. At most one per 100 points.
     rng = np.random.default_rng(5)
     y = np.zeros(600)
     for t in range(1, 600):
         y[t] = 0.8 * y[t - 1] + rng.normal()
-    assert len(cp.detect_indices(y)) <= 1
+    assert len(cp.detect_indices(y)) <= 6
 
 
-def test_a_brief_spike_is_one_event_labelled_spike() -> None:
+def test_a_brief_spike_has_its_start_and_its_end_labelled() -> None:
+    # Earlier versions reported only the start of a spike; the benchmark's annotators mark both ends.
     y = _steps([0], length=200, seed=2)
     y[100:102] += 15
     found = cp.detect(y)
-    assert [(c.index, c.kind) for c in found] == [(100, "spike")]
+    assert [(c.index, c.kind) for c in found] == [(100, "spike"), (102, "spike_end")]
+
+
+def test_a_short_plateau_gets_both_of_its_change_points() -> None:
+    assert cp.detect_indices([1] * 7 + [5] * 8 + [1] * 10) == [7, 15]
+
+
+def test_each_change_point_names_the_segment_model_that_explains_it() -> None:
+    rng = np.random.default_rng(11)
+    t = np.arange(300.0)
+    level = np.where(t < 150, 0.0, 4.0) + rng.normal(0, 1, 300)
+    slope = np.where(t < 150, 0.0, (t - 150) * 0.1) + rng.normal(0, 1, 300)
+    variance = rng.normal(0, 1, 300) * np.where(t < 150, 1.0, 5.0)
+    # a bend in a noisy line is located less precisely than a jump
+    for y, model, tol in ((level, "level", 3), (slope, "slope", 15), (variance, "variance", 10)):
+        found = cp.detect(y)
+        assert [c.model for c in found] == [model], (model, found)
+        assert abs(found[0].index - 150) <= tol and 0.5 <= found[0].confidence <= 1.0
+
+
+def test_isolated_outliers_and_nulls_do_not_create_change_points() -> None:
+    rng = np.random.default_rng(12)
+    y: list[float | None] = [float(v) for v in rng.normal(0, 1, 400)]
+    y[50], y[220] = 9.0, -9.0
+    for i in range(300, 310):
+        y[i] = None
+    assert cp.detect_indices(y) == []
 
 
 @pytest.mark.parametrize("values", [[], [1.0] * 5, [0.0] * 400, [7.0] * 100, [None] * 50])

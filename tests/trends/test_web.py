@@ -32,6 +32,22 @@ def test_staff_roles_see_the_page_with_change_points_near_the_events(
     assert AuditEvent.objects.filter(target="trends.page").exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("ko", ("구간 모형", "신뢰도", "수준 변화")), ("en", ("Segment model", "Confidence", "level change"))],
+)
+def test_each_change_point_on_the_page_shows_its_segment_model_and_confidence(
+    language: str, words: tuple[str, ...], client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    client = client_as(Role.HEALTH_STAFF)
+    response = client.get(f"/trends/?series={_series_id(trends_data)}", HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert all(w in html for w in words), language
+    rows = html.split('id="cp-table"')[1].split("</table>")[0].count('class="cp-model"')
+    assert rows >= 1 and html.count('class="cp-confidence"') == rows
+    assert 'data-model="level"' in html and " %</td>" in html
+
+
 @pytest.mark.parametrize("role", DENIED)
 def test_other_signed_in_roles_are_refused_the_page_and_the_refusal_is_audited(
     role: Role, client_as: Callable[..., Client], trends_data: dict[str, Any]

@@ -23,7 +23,9 @@ app = typer.Typer(
 def changepoints(
     inp: Annotated[Path, typer.Option("--in", help='JSON file {"values": [numbers or null]}; "-" for stdin')],
     out: Annotated[Path, typer.Option("--out", help="where to write the change points (JSON)")],
-    detail: Annotated[bool, typer.Option(help="also write labels, votes and magnitudes")] = False,
+    detail: Annotated[
+        bool, typer.Option(help="also write each change point's segment model, confidence and sizes")
+    ] = False,
 ) -> None:
     """Write 0-based change-point indices of one series with the default configuration."""
     from epiaid.trends.engine.changepoints import detect
@@ -36,7 +38,9 @@ def changepoints(
         typer.echo(f"error: {inp}: {exc}", err=True)
         raise typer.Exit(2) from exc
     found = detect(values)
-    result: dict[str, object] = {"cps": [c.index for c in found], "n": len(values)}
+    indices = [c.index for c in found]
+    # "changepoints" is the contract; "cps" stays for callers of the earlier version.
+    result: dict[str, object] = {"changepoints": indices, "cps": indices, "n": len(values)}
     if detail:
         result["detail"] = [c.as_dict() for c in found]
     out.write_text(json.dumps(result))

@@ -18,7 +18,18 @@ from epiaid.trends.engine.changepoints import detect, run_all
 from epiaid.trends.engine.series import SeriesSet
 from epiaid.trends.engine.timing import issue_timing, lead_lag
 
-KIND_COLOURS = {"level_up": "#c0392b", "level_down": "#2471a3", "spike": "#d35400", "dip": "#7d3c98"}
+KIND_COLOURS = {
+    "level_up": "#c0392b",
+    "level_down": "#2471a3",
+    "spike": "#d35400",
+    "dip": "#7d3c98",
+    "spike_end": "#d35400",
+    "dip_end": "#7d3c98",
+    "slope_up": "#b9770e",
+    "slope_down": "#117a65",
+    "variance_up": "#6c3483",
+    "variance_down": "#5d6d7e",
+}
 
 
 def analyse(
