@@ -14,6 +14,7 @@ MARK = register(JobKind("test.mark", handler="tests.core.job_handlers.mark_once"
 SLOW = register(JobKind("test.slow", handler="tests.core.job_handlers.slow", max_attempts=3))
 BOOM = register(JobKind("test.boom", handler="tests.core.job_handlers.boom"))
 POISON = register(JobKind("test.poison", handler="tests.core.job_handlers.poison", max_attempts=2))
+WRITER = register(JobKind("test.writer", handler="tests.core.job_handlers.write_file"))
 ONE_AT_A_TIME = register(JobKind("test.serial", handler="tests.core.job_handlers.slow", global_limit=1))
 
 
@@ -45,3 +46,15 @@ def boom(ctx: JobContext) -> None:
 def poison(ctx: JobContext) -> None:
     """Kills the worker running it, every time (a task that segfaults, or runs out of memory)."""
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_file(ctx: JobContext, text: str) -> dict[str, object]:
+    """A job with an output: a file listed in its result, lines to show and a link back."""
+    (ctx.output_dir / "보고서.txt").write_text(text, encoding="utf-8")
+    (ctx.output_dir / "scratch.tmp").write_text("not listed")
+    return {
+        "message": "wrote one file",
+        "files": {"보고서.txt": "text/plain; charset=utf-8"},
+        "lines": ["첫 줄", "second line"],
+        "link": {"url": "/trends/", "label": "back to trends"},
+    }

@@ -28,7 +28,7 @@ from epiaid.core.jobs import scheduler, service
 from epiaid.core.jobs.models import Job, ScheduleState, WorkerBeat
 from epiaid.core.roles import Role
 from tests.conftest import REPO, _free_port
-from tests.core.job_handlers import BOOM, MARK, NOOP, ONE_AT_A_TIME, POISON, SLOW
+from tests.core.job_handlers import BOOM, MARK, NOOP, ONE_AT_A_TIME, POISON, SLOW, WRITER
 
 pytestmark = pytest.mark.slow
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -358,6 +358,41 @@ def test_the_owner_cancels_from_the_jobs_page_and_a_stranger_cannot(client_as: A
     assert mine.post(f"/jobs/{job.pk}/cancel/").status_code == 302
     assert status(job) == "cancelled"
     assert mine.post(f"/api/jobs/{job.pk}/cancel").status_code == 409
+
+
+def test_a_finished_job_page_lists_its_lines_and_files_and_only_listed_files_download(
+    make_user: Any, jobs_inline: None, settings: Any, tmp_path: Path
+) -> None:
+    from urllib.parse import quote
+
+    from epiaid.core.models import AuditEvent
+
+    settings.DATA_DIR = tmp_path
+    owner = make_user(Role.HEALTH_STAFF, username="보건소")
+    job = service.submit(WRITER, "동향 보고", actor=owner)
+    assert status(job) == "succeeded"
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "첫 줄" in page and "보고서.txt" in page and "back to trends" in page and "wrote one file" in page
+    assert 'http-equiv="refresh"' not in page  # it reloads itself only while the job is active
+    download = client.get(f"/jobs/{job.pk}/files/{quote('보고서.txt')}")
+    assert download.status_code == 200 and b"".join(download.streaming_content).decode() == "동향 보고"
+    assert AuditEvent.objects.filter(action="export", target="core.job", object_id=str(job.pk)).exists()
+    assert client.get(f"/jobs/{job.pk}/files/scratch.tmp").status_code == 404  # written, not listed
+    assert client.get(f"/jobs/{job.pk}/files/..%2Fsecret_key").status_code == 404
+    stranger = Client()
+    stranger.force_login(make_user(Role.HEALTH_STAFF, username="남"))
+    assert stranger.get(f"/jobs/{job.pk}/").status_code == 404
+    assert stranger.get(f"/jobs/{job.pk}/files/{quote('보고서.txt')}").status_code == 404
+
+
+def test_an_active_job_page_reloads_itself(make_user: Any) -> None:
+    owner = make_user(Role.REVIEWER)
+    job = service.submit(NOOP, actor=owner)
+    client = Client()
+    client.force_login(owner)
+    assert 'http-equiv="refresh"' in client.get(f"/jobs/{job.pk}/").content.decode()
 
 
 def test_jobs_cli_lists_shows_and_refuses_unknown_jobs(db: Any, tmp_path: Path) -> None:

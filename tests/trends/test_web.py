@@ -162,19 +162,35 @@ def test_related_words_of_mask_come_from_the_stored_korean_headlines(
     [
         ("/trends/report.pdf", "application/pdf"),
         ("/trends/report.html", "text/html"),
-        ("/trends/changepoints.csv", "text/csv"),
     ],
 )
-def test_exports_download_for_staff_and_are_refused_to_others(
-    path: str, kind: str, client_as: Callable[..., Client], trends_data: dict[str, Any]
+def test_chart_reports_are_drawn_by_a_job_and_download_for_staff_only(
+    path: str, kind: str, client_as: Callable[..., Client], trends_data: dict[str, Any], jobs_inline: None
 ) -> None:
-    response = client_as(Role.HEALTH_STAFF).get(path)
+    staff = client_as(Role.HEALTH_STAFF)
+    asked = staff.post(path, {"since": ""})
+    assert asked.status_code == 302 and asked["Location"].startswith("/jobs/")
+    job_page = staff.get(asked["Location"]).content.decode()
+    name = f"epiaid-trends-report.{path.rsplit('.', 1)[1]}"
+    assert 'data-status="succeeded"' in job_page and name in job_page
+    response = staff.get(f"{asked['Location']}files/{name}")
     assert response.status_code == 200 and response["Content-Type"].startswith(kind)
     assert "attachment" in response["Content-Disposition"]
-    assert client_as(Role.REVIEWER).get(path).status_code == 403
+    assert client_as(Role.REVIEWER).post(path).status_code == 403
+    assert client_as(Role.PROGRAMME_OFFICER).get(f"{asked['Location']}files/{name}").status_code == 404  # not theirs
+    assert staff.get(path).status_code == 405  # a GET never starts work
     if kind == "text/html":
-        html = response.content.decode()
+        html = b"".join(response.streaming_content).decode()
         assert "cdn" not in html.lower().split("plotly.js")[0][:2000] and "<script" in html
+
+
+def test_the_change_point_table_downloads_at_once_for_staff_only(
+    client_as: Callable[..., Client], trends_data: dict[str, Any]
+) -> None:
+    response = client_as(Role.HEALTH_STAFF).get("/trends/changepoints.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    assert client_as(Role.REVIEWER).get("/trends/changepoints.csv").status_code == 403
 
 
 def test_plotly_is_served_by_the_app_itself(client: Client) -> None:

@@ -71,6 +71,7 @@ def test_review_form_is_for_radiologists_only(client_as: Callable[..., Client], 
 def test_uploading_several_files_scores_good_ones_and_explains_rejections(
     client_as: Callable[..., Client],
     media: Path,
+    jobs_inline: None,
     chest_dicom: bytes,
     chest_png: bytes,
     make_dicom: Callable[..., bytes],
@@ -83,8 +84,10 @@ def test_uploading_several_files_scores_good_ones_and_explains_rejections(
     ]
     resp = client.post("/xray/upload/", {"files": files}, follow=True)
     page = resp.content.decode()
+    assert resp.redirect_chain[0][0].startswith("/jobs/")  # a worker reads them, the page follows the job
     assert Study.objects.filter(status=Study.Status.SCORED).count() == 2
     assert "lateral" in page and "view position LL is lateral" in page
+    assert "2 of 3 films read" in page
 
 
 def test_override_from_the_study_page_changes_the_worklist(client_as: Callable[..., Client], scored: Read) -> None:
@@ -112,7 +115,7 @@ def test_rejected_study_page_shows_the_reason(client_as: Callable[..., Client], 
 
 
 def test_uploading_a_film_on_its_side_explains_the_rotation(
-    client_as: Callable[..., Client], media: Path, chest: np.ndarray
+    client_as: Callable[..., Client], media: Path, chest: np.ndarray, jobs_inline: None
 ) -> None:
     turned = to_dicom(np.ascontiguousarray(np.rot90(chest, 1)))
     resp = client_as(Role.CLINICIAN).post(

@@ -20,6 +20,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", views.audit_log, name="audit-log"),
     path("jobs/", job_views.job_list, name="jobs"),
+    path("jobs/<int:job_id>/", job_views.job_detail, name="job"),
+    path("jobs/<int:job_id>/files/<str:name>", job_views.job_file, name="job-file"),
     path("jobs/<int:job_id>/<str:action>/", job_views.job_action, name="job-action"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -10,8 +9,9 @@ from typing import Any
 
 from django.db.models import Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from epiaid.core.audit import record
 from epiaid.core.roles import Role, role_required
@@ -93,6 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "all_series": TrendSeries.objects.all(),
             "series": series,
+            "report_forms": [("HTML", reverse("trends:report-html")), ("PDF", reverse("trends:report-pdf"))],
             "analysis": analysis,
             "since": since.isoformat() if since else "",
             "term": term,
@@ -108,7 +109,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _chosen_series(request: HttpRequest) -> list[TrendSeries]:
-    ids = [int(i) for i in request.GET.getlist("series") if i.isdigit()]
+    params = request.POST if request.method == "POST" else request.GET
+    ids = [int(i) for i in params.getlist("series") if i.isdigit()]
     qs = TrendSeries.objects.filter(pk__in=ids) if ids else TrendSeries.objects.filter(kind=TrendSeries.Kind.SEARCH)
     objs = list(qs)
     if not objs:
@@ -116,46 +118,47 @@ def _chosen_series(request: HttpRequest) -> list[TrendSeries]:
     return objs
 
 
-def _report(request: HttpRequest, fmt: str) -> HttpResponse:
-    """One export of the chosen series (all search series by default), written only in that format."""
-    from epiaid.trends.engine import report
+def _report_job(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Ask a worker for the HTML or PDF report of the chosen series; the job page offers the download."""
+    from epiaid.core.jobs.service import JobRefused, submit
+    from epiaid.trends.jobs import REPORT
 
     objs = _chosen_series(request)
-    result = services.report_result(objs, since=_day(request.GET.get("since")))
-    record(request, "export", "trends.report", detail={"series": [o.pk for o in objs], "format": fmt})
-    with tempfile.TemporaryDirectory(prefix="epiaid-trends-") as tmp:
-        folder = Path(tmp)
-        if fmt == "html":
-            path, kind = report.write_html(result, folder / "report.html"), "text/html; charset=utf-8"
-        elif fmt == "pdf":
-            path, kind = report.write_pdf(result, folder / "report.pdf"), "application/pdf"
-        else:
-            path, kind = folder / "changepoints.csv", "text/csv; charset=utf-8"
-            report.changepoint_rows(result).to_csv(path, index=False)
-        data = path.read_bytes()
-    name = "changepoints.csv" if fmt == "csv" else f"report.{fmt}"
-    response = HttpResponse(data, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="epiaid-trends-{name}"'
-    return response
+    since = _day(request.POST.get("since"))
+    ids = [o.pk for o in objs]
+    try:
+        job = submit(REPORT, ids, since.isoformat() if since else "", fmt, actor=request.user, ref="trends.report")
+    except JobRefused as exc:
+        return HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
+    record(request, "export", "trends.report", object_id=job.pk, detail={"series": ids, "format": fmt})
+    return redirect("job", job_id=job.pk)
 
 
-@require_GET
+@require_POST
 @role_required(*TRENDS_ROLES)
 def report_html(request: HttpRequest) -> HttpResponse:
     """The interactive report as a download: it embeds plotly.js inline, which the page CSP forbids."""
-    return _report(request, "html")
+    return _report_job(request, "html")
 
 
-@require_GET
+@require_POST
 @role_required(*TRENDS_ROLES)
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    return _report(request, "pdf")
+    return _report_job(request, "pdf")
 
 
 @require_GET
 @role_required(*TRENDS_ROLES)
 def changepoints_csv(request: HttpRequest) -> HttpResponse:
-    return _report(request, "csv")
+    """The change points as CSV, at once: a table, no chart to draw."""
+    from epiaid.trends.engine import report
+
+    objs = _chosen_series(request)
+    result = services.report_result(objs, since=_day(request.GET.get("since")))
+    record(request, "export", "trends.report", detail={"series": [o.pk for o in objs], "format": "csv"})
+    response = HttpResponse(report.changepoint_rows(result).to_csv(index=False), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="epiaid-trends-changepoints.csv"'
+    return response
 
 
 @lru_cache(maxsize=1)

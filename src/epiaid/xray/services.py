@@ -122,6 +122,28 @@ def ingest(
     return IngestOutcome(study, read)
 
 
+def queue_uploads(files: list[Any], user: Any) -> Any:
+    """Keep the uploaded files for a worker and queue their reading (``xray.read_uploads``).
+
+    The files wait under ``DATA_DIR/uploads/xray/<random>/`` (numbered to keep their order, names
+    reduced to their last path part) until the job has read them; refused by the owner's queue cap.
+    """
+    import secrets
+
+    from epiaid.core.jobs.service import check_capacity, submit
+    from epiaid.xray.jobs import READ_UPLOADS
+
+    check_capacity(user)
+    folder = Path(settings.DATA_DIR) / "uploads" / "xray" / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    for number, upload in enumerate(files):
+        name = Path(upload.name or "upload").name[:200] or "upload"
+        with (folder / f"{number:04d}-{name}").open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+    return submit(READ_UPLOADS, str(folder), actor=user, message=f"{len(files)} films waiting to be read")
+
+
 def ingest_from_cstore(data: bytes, calling_ae: str) -> str:
     """Handler for the C-STORE receiver (runs in the receiver's thread)."""
     from django.db import close_old_connections

@@ -29,15 +29,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         if not files:
             messages.error(request, "Choose at least one file.")
             return redirect("xray:upload")
-        for f in files:
-            outcome = services.ingest(
-                f.read(), f.name or "upload", Study.Source.UPLOAD, request=request, sender=request.user.get_username()
-            )
-            if outcome.read is None:
-                messages.error(request, f"{f.name}: rejected — {outcome.study.reject_reason}")
-            else:
-                messages.success(request, f"{f.name}: read (p_pneumonia {outcome.read.p_pneumonia:.2f})")
-        return redirect("xray:index")
+        try:
+            job = services.queue_uploads(files, request.user)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return redirect("xray:upload")
+        return redirect("job", job_id=job.pk)
     return render(request, "xray/upload.html")
 
 

@@ -32,6 +32,8 @@ class Job(models.Model):
     total = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
+    #: what the handler returned: ``lines`` to show, ``files`` it wrote (name -> content type), ``link``
+    result = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=3)
     worker_id = models.CharField(max_length=100, blank=True)

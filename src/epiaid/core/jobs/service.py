@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -172,6 +173,21 @@ def _enqueue(job: Job, kind: JobKind, *, delay_s: float = 0.0) -> None:
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
+def output_dir(job_id: int) -> Path:
+    folder = Path(settings.DATA_DIR) / "jobs" / str(job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def output_file(job: Job, name: str) -> tuple[Path, str] | None:
+    """A file a finished job listed in its result (never any other path), with its content type."""
+    files = job.result.get("files", {}) if isinstance(job.result, dict) else {}
+    if job.status != Status.SUCCEEDED or name not in files or "/" in name or name.startswith("."):
+        return None
+    path = Path(settings.DATA_DIR) / "jobs" / str(job.pk) / name
+    return (path, str(files[name])) if path.is_file() else None
+
+
 def kind_of(job: Job) -> JobKind:
     """The job's kind; importing its handler registers it (a worker may not have imported it yet)."""
     if job.kind not in KINDS:
@@ -189,8 +205,14 @@ class JobContext:
         self.job_id = job.pk
         self.attempt = job.attempts
         self.actor_label = job.actor_label
+        self.owner = job.owner
         self._cancelled = cancelled
         self._last = 0.0
+
+    @property
+    def output_dir(self) -> Path:
+        """Where the job writes the files it lists in its result's ``files`` (downloadable from its page)."""
+        return output_dir(self.job_id)
 
     @property
     def cancelled(self) -> bool:
@@ -268,7 +290,7 @@ def run_claimed(job_id: int, task_id: str, worker_id: str) -> str:
     beat.start()
     try:
         handler: Callable[..., Any] = import_string(job.handler)
-        handler(JobContext(job, cancelled), *job.args)
+        value = handler(JobContext(job, cancelled), *job.args)
     except JobCancelled:
         _finish(job, Status.CANCELLED, "cancelled while running", kind=kind)
         return "cancelled"
@@ -283,7 +305,7 @@ def run_claimed(job_id: int, task_id: str, worker_id: str) -> str:
     finally:
         stop.set()
         beat.join(timeout=5)
-    _finish(job, Status.SUCCEEDED, "done", kind=kind)
+    _finish(job, Status.SUCCEEDED, "done", kind=kind, result=value if isinstance(value, dict) else None)
     return "succeeded"
 
 
@@ -304,7 +326,9 @@ def _heartbeat(job_id: int, attempt: int, cancelled: threading.Event, stop: thre
         connection.close()
 
 
-def _finish(job: Job, status: str, message: str, *, detail: str = "", kind: JobKind) -> None:
+def _finish(
+    job: Job, status: str, message: str, *, detail: str = "", kind: JobKind, result: dict[str, Any] | None = None
+) -> None:
     """Record the outcome of the attempt that holds the job, retrying while the database is away.
 
     ``QUEUED`` as the outcome hands the job to a later attempt (or gives up after the last one).
@@ -319,7 +343,7 @@ def _finish(job: Job, status: str, message: str, *, detail: str = "", kind: JobK
                 if status == Status.QUEUED:
                     _hand_over(current, kind, message, timezone.now())
                 else:
-                    _end(current, status, message, detail=detail, kind=kind)
+                    _end(current, status, message, detail=detail, kind=kind, result=result)
             return
         except DatabaseError as exc:
             if time.monotonic() > deadline:
@@ -329,14 +353,20 @@ def _finish(job: Job, status: str, message: str, *, detail: str = "", kind: JobK
             time.sleep(1.0)
 
 
-def _end(job: Job, status: str, message: str, *, detail: str = "", kind: JobKind) -> None:
+def _end(
+    job: Job, status: str, message: str, *, detail: str = "", kind: JobKind, result: dict[str, Any] | None = None
+) -> None:
     job.status, job.finished_at, job.message = status, timezone.now(), message[:300]
+    if result is not None:
+        job.result = result
+        message = str(result.get("message", message))
+        job.message = message[:300]
     if status == Status.SUCCEEDED and job.total:
         job.done = job.total
     if status in (Status.FAILED, Status.CANCELLED):
         job.error = detail or message
-    job.save(update_fields=["status", "finished_at", "message", "done", "error"])
-    if status != Status.SUCCEEDED and kind.on_abandon and status == Status.CANCELLED:
+    job.save(update_fields=["status", "finished_at", "message", "done", "error", "result"])
+    if kind.on_abandon and status == Status.CANCELLED:
         import_string(kind.on_abandon)(job, message)
 
 
@@ -465,6 +495,8 @@ def as_dict(job: Job) -> dict[str, Any]:
         "error": job.error.strip().splitlines()[-1] if job.error.strip() else "",
         "attempts": job.attempts,
         "ref": job.ref,
+        "lines": list(job.result.get("lines", [])) if isinstance(job.result, dict) else [],
+        "files": sorted(job.result.get("files", {})) if isinstance(job.result, dict) else [],
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from epiaid.core.audit import record
 from epiaid.core.jobs import service
 from epiaid.core.jobs.models import Job
 from epiaid.core.jobs.worker import last_worker_seen, worker_alive
@@ -35,6 +37,27 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One job: state and progress (the page reloads itself while the job is active), then its files."""
+    job = get_object_or_404(service.jobs_visible_to(request.user), pk=job_id)
+    context = {"job": job, "view": service.as_dict(job), "active": job.status in Job.ACTIVE}
+    context["link"] = job.result.get("link") if isinstance(job.result, dict) else None
+    return render(request, "core/job.html", context)
+
+
+@login_required
+def job_file(request: HttpRequest, job_id: int, name: str) -> HttpResponseBase:
+    """A file the job wrote, to those who may see the job; every download is audited."""
+    job = get_object_or_404(service.jobs_visible_to(request.user), pk=job_id)
+    found = service.output_file(job, name)
+    if found is None:
+        raise Http404(f"job {job_id} has no file {name!r}")
+    path, content_type = found
+    record(request, "export", "core.job", object_id=job.pk, detail={"file": name, "kind": job.kind})
+    return FileResponse(path.open("rb"), content_type=content_type, as_attachment=True, filename=name)
+
+
+@login_required
 @require_POST
 def job_action(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
     if action not in ("cancel", "retry"):
@@ -47,4 +70,4 @@ def job_action(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
             service.retry(job, actor=request.user)
     except service.JobError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "jobs")
+    return redirect("job", job_id=job.pk)
