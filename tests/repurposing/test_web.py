@@ -135,3 +135,33 @@ def test_demo_without_real_data_leaves_a_finished_synthetic_job(db: Any, setting
 def test_api_is_documented_in_openapi(client: Client) -> None:
     schema = client.get("/api/openapi.json").json()
     assert {"/api/repurposing/jobs", "/api/repurposing/jobs/{job_id}/ranking"} <= set(schema["paths"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_job_says_so_and_a_retry_ranks_it_after_all(
+    client_as: Any, dti_settings: Path, request: pytest.FixtureRequest
+) -> None:
+    from epiaid.core.jobs.models import Job
+    from epiaid.core.jobs.service import cancel, retry
+
+    client = client_as(Role.REVIEWER)
+    fasta = (dti_settings / "targets.fasta").read_text(encoding="utf-8")
+    library = (dti_settings / "library.csv").read_text(encoding="utf-8")
+    job_id = client.post(
+        "/api/repurposing/jobs",
+        {"benchmark": "kiba", "targets_fasta": fasta, "library_csv": library},
+        content_type="application/json",
+    ).json()["id"]
+    queued = Job.objects.get(ref=f"repurposing.rankjob:{job_id}")
+    owner = queued.owner
+    cancel(queued, actor=owner)
+    rank_job = RankJob.objects.get(pk=job_id)
+    assert rank_job.status == "failed" and "cancelled by" in rank_job.message
+    retry(Job.objects.get(pk=queued.pk), actor=owner)
+    assert RankJob.objects.get(pk=job_id).status == "queued"
+    request.getfixturevalue("job_worker")  # a worker comes up
+    deadline = time.monotonic() + 120
+    while RankJob.objects.get(pk=job_id).status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert RankJob.objects.get(pk=job_id).status == "done"
+    assert Job.objects.get(pk=queued.pk).status == "succeeded"

@@ -14,6 +14,7 @@ DESIGN = register(
         global_limit=2,
         per_user_limit=1,
         on_abandon="epiaid.assay.jobs.abandon_design",
+        on_retry="epiaid.assay.jobs.reopen_design",
     )
 )
 
@@ -42,3 +43,12 @@ def abandon_design(job: Any, reason: str) -> None:
     DesignJob.objects.filter(
         pk=int(job.args[0]), status__in=(DesignJob.Status.QUEUED, DesignJob.Status.RUNNING)
     ).update(status=DesignJob.Status.FAILED, error=reason[:2000], message="failed", finished_at=timezone.now())
+
+
+def reopen_design(job: Any) -> None:
+    """A retry designs again from the stored inputs."""
+    from epiaid.assay.models import DesignJob
+
+    DesignJob.objects.filter(pk=int(job.args[0])).update(
+        status=DesignJob.Status.QUEUED, progress=0.0, message="queued again (retry)", error="", finished_at=None
+    )

@@ -18,6 +18,7 @@ RANK = register(
         global_limit=2,
         per_user_limit=1,
         on_abandon="epiaid.repurposing.jobs.abandon_rank",
+        on_retry="epiaid.repurposing.jobs.reopen_rank",
     )
 )
 
@@ -47,3 +48,12 @@ def abandon_rank(job: Any, reason: str) -> None:
     rank_job = RankJob.objects.filter(pk=int(job.args[0])).first()
     if rank_job is not None and rank_job.status in (RankJob.Status.QUEUED, RankJob.Status.RUNNING):
         rank_job.fail(reason)
+
+
+def reopen_rank(job: Any) -> None:
+    """A retry runs the ranking again from its stored inputs."""
+    from epiaid.repurposing.models import RankJob
+
+    RankJob.objects.filter(pk=int(job.args[0])).update(
+        status=RankJob.Status.QUEUED, progress=0.0, message="queued again (retry)", finished_at=None
+    )

@@ -74,6 +74,8 @@ class JobKind:
     #: called with (job, reason) when the job ends without its handler finishing (cancelled, given up),
     #: so the capability can mark its own record; runs in whatever process ended the job.
     on_abandon: str | None = None
+    #: called with (job,) when someone retries the job, so the capability can reopen its own record
+    on_retry: str | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -463,6 +465,8 @@ def retry(job: Job, *, actor: Any) -> Job:
         job.finished_at, job.error = None, ""
         job.message = f"retry asked by {actor_label_of(actor)}"
         job.save(update_fields=["status", "attempts", "cancel_requested", "finished_at", "error", "message"])
+        if kind.on_retry:
+            import_string(kind.on_retry)(job)
         _enqueue(job, kind)
     return Job.objects.get(pk=job.pk)
 
