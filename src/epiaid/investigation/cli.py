@@ -34,17 +34,25 @@ def rank_infectors(
 @app.command("evaluate-infectors")
 def evaluate_infectors(
     ds4c: Annotated[Path, typer.Option(help="DS4C dataset folder")],
-    folds: Annotated[int, typer.Option(min=2)] = 5,
+    blocks: Annotated[int, typer.Option(min=3, help="date blocks (rolling origins = blocks - 1)")] = 5,
     seed: int = 0,
-    chart: Annotated[Path | None, typer.Option(help="top-k chart to write (.png or .html)")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for report.json and topk.png")] = None,
 ) -> None:
-    """Grouped cross-validation on the visible known links: top-1 / top-5 and the naive rule."""
-    from epiaid.investigation.engine.infector import DS4C, cross_validate, plot_curve
+    """Naive rule / current model / new model under random CV, time-ordered and time-ordered +
+    cluster-grouped evaluation (the last is the headline): top-1, top-5, MRR."""
+    from epiaid.investigation.engine.infector import DS4C, PROTOCOLS, evaluation_report, plot_curves
 
-    result = cross_validate(DS4C.load(ds4c), folds=folds, seed=seed)
-    typer.echo(json.dumps(result.as_dict(), indent=2))
-    if chart is not None:
-        typer.echo(f"chart → {plot_curve(result, chart)}")
+    report = evaluation_report(DS4C.load(ds4c), blocks=blocks, seed=seed)
+    typer.echo(f"{'protocol':34} {'model':8} {'cases':>5} {'top-1':>6} {'top-5':>6} {'MRR':>6}")
+    for proto, rows in report["protocols"].items():
+        for name, m in rows.items():
+            typer.echo(
+                f"{PROTOCOLS[proto]:34} {name:8} {m['cases']:5d} {m['top1']:6.1%} {m['top5']:6.1%} {m['mrr']:6.3f}"
+            )
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(json.dumps(report, indent=1, default=str))
+        typer.echo(f"report → {out / 'report.json'}; chart → {plot_curves(report, out / 'topk.png')}")
 
 
 @app.command("staypoints")
