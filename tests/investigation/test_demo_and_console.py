@@ -1,7 +1,9 @@
-"""The demo loads through the real workflow, and the console shows path, stays and contacts."""
+"""The demo loads through the real workflow, and the console shows path, stays, contacts and the
+likely sources of the case's infection with their evidence."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +23,15 @@ def test_demo_loads_one_investigation_through_the_workflow(data_dir: Any) -> Non
 
 
 @pytest.mark.slow
-def test_console_draws_the_case_in_a_real_browser(asgi_server: str, page: Any, settings: Any, tmp_path: Any) -> None:
+def test_console_draws_the_case_in_a_real_browser(
+    asgi_server: str, page: Any, settings: Any, tmp_path: Any, shared_data: Path
+) -> None:
     from django.contrib.auth import get_user_model
 
+    from epiaid.situation.services.importers import import_ds4c_dir
+
     settings.DATA_DIR = tmp_path
+    import_ds4c_dir(shared_data / "ds4c")  # the situation map's cases: the candidates and the known links
     load_demo(None, lambda _: None)
     inv = Investigation.objects.get(case_number="DEMO-INV-1")
     user = get_user_model().objects.get(username="demo_investigator")
@@ -39,4 +46,12 @@ def test_console_draws_the_case_in_a_real_browser(asgi_server: str, page: Any, s
     assert page.locator("#timeline li").count() >= 2
     assert page.locator("#contacts tr").count() >= 4
     assert "contacts" in page.inner_text("#status")
+    # likely sources: DS4C cases confirmed by the demo case's day, each with probability and evidence
+    page.wait_for_selector("body[data-sources]", timeout=180_000)
+    assert page.get_attribute("body", "data-sources") == "true"
+    sources = page.locator("#sources li")
+    assert sources.count() == 10
+    first = sources.first.inner_text()
+    assert "%" in first and "d after" in first and ("shared places:" in first or "no shared places" in first)
+    assert "known links" in page.inner_text("#sources-status")
     assert all(url.startswith(asgi_server) or url.startswith("data:") for url in page.requests_seen)

@@ -296,6 +296,16 @@ def contacts_export(
     return response
 
 
+@router.get(
+    "/investigations/{inv_id}/likely-sources",
+    auth=INVESTIGATOR,
+    summary="Likely sources of the case's infection, with probability and evidence",
+)
+def likely_sources(request: HttpRequest, inv_id: int) -> dict[str, Any]:
+    inv = _inv(request, inv_id)
+    return _run(lambda: services.likely_sources(request.user, inv, request))
+
+
 @router.get("/investigations/{inv_id}/hotspots", auth=INVESTIGATOR, summary="Places where several people overlapped")
 def hotspots(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
     inv = _inv(request, inv_id)

@@ -843,3 +843,105 @@ def end_outbreak(actor: Any, request: HttpRequest | None = None) -> list[str]:
     Investigation.objects.filter(purged_at__isnull=True, retention_until__gt=now).update(retention_until=now)
     record(request, "end_outbreak", f"{TARGET}.retention", actor=actor)
     return purge_expired(now=now, reason="end of outbreak", actor_label=actor.get_username())
+
+
+# --- likely sources of infection (backward tracing) ----------------------------------------------
+
+#: Fewer known links (infector with visits) than this and no model is trained.
+MIN_TRAINING_LINKS = 10
+_SOURCE_MODEL: dict[str, Any] = {}
+
+
+def _situation_frames(inv: Investigation) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The situation map's cases and visits as DS4C-shaped frames, plus this investigation's stays
+    as visits of its case (the case's own approved location data). None without a situation map."""
+    try:
+        from epiaid.situation.models import Case, Visit
+    except ImportError:  # pragma: no cover - the capability is optional
+        return None
+    cols = ["number", "province", "city", "sex", "age_band", "infection_case", "infected_by"]
+    cases = list(Case.objects.values(*cols, "confirmed_date", "symptom_onset_date"))
+    p = pd.DataFrame(cases, columns=[*cols, "confirmed_date", "symptom_onset_date"]).rename(
+        columns={"number": "patient_id", "age_band": "age"}
+    )
+    visits = list(Visit.objects.values_list("case__number", "date", "province", "category", "lat", "lng"))
+    r = pd.DataFrame(visits, columns=["patient_id", "date", "province", "type", "latitude", "longitude"])
+    if not inv.purged_at and store.has_data(store_root(inv)):
+        from epiaid.investigation.engine.clean import clean_pings
+        from epiaid.investigation.engine.staypoints import staypoints
+
+        stays = staypoints(clean_pings(_subject_pings(inv)))
+        own = p.loc[p["patient_id"] == inv.case_number, "province"]
+        r = pd.concat(
+            [
+                r,
+                pd.DataFrame(
+                    {
+                        "patient_id": inv.case_number,
+                        "date": [dt.datetime.fromtimestamp(t, KST).date() for t in stays["started_ts"]],
+                        "province": own.iloc[0] if len(own) else "",
+                        "type": "stay",
+                        "latitude": stays["lat"].to_numpy(float),
+                        "longitude": stays["lon"].to_numpy(float),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    return p, r
+
+
+def likely_sources(actor: Any, inv: Investigation, request: HttpRequest | None = None, top: int = 10) -> dict[str, Any]:
+    """Who most likely infected the investigation's case: situation-map cases confirmed on or before it,
+    ranked by the learning-to-rank model trained on the map's known links, with the calibrated
+    probability and the evidence for each (days apart, shared places, shared cluster)."""
+    from epiaid.investigation.engine import infector
+
+    if not is_assigned(actor, inv):
+        raise _refuse(
+            Forbidden,
+            "not assigned to this investigation",
+            actor=actor,
+            request=request,
+            target="likely_sources",
+            object_id=inv.pk,
+        )
+    out: dict[str, Any] = {"available": False, "reason": "", "trained_on": 0, "sources": []}
+    frames = _situation_frames(inv)
+    if frames is None:
+        out["reason"] = "situation map not installed"
+    elif not (frames[0]["patient_id"] == inv.case_number).any():
+        out["reason"] = f"case {inv.case_number} is not on the situation map"
+    else:
+        data = infector.DS4C.from_frames(*frames)
+        n_links = len(infector.training_cases(data, "infector"))
+        out["trained_on"] = n_links
+        if n_links < MIN_TRAINING_LINKS:
+            out["reason"] = f"only {n_links} known links with visits: too few to train on"
+        else:
+            key = f"{len(data.patients)}:{len(data.routes)}:{n_links}"
+            if _SOURCE_MODEL.get("key") != key:
+                _SOURCE_MODEL.update(key=key, model=infector.train_final(data))
+            ranker = _SOURCE_MODEL["model"]
+            feats = infector.candidate_features(data, [inv.case_number])
+            if not feats.empty:
+                ranked = infector.rank(feats, ranker.probabilities(feats), top=top)
+                out["sources"] = [
+                    {
+                        "case_number": r.candidate_id,
+                        "rank": int(r.rank),
+                        "probability": round(float(r.score), 4),
+                        **infector.evidence(data, inv.case_number, r.candidate_id),
+                    }
+                    for r in ranked.itertuples(index=False)
+                ]
+            out["available"] = True
+    record(
+        request,
+        "view",
+        f"{TARGET}.likely_sources",
+        object_id=inv.pk,
+        actor=actor,
+        detail={"sources": len(out["sources"]), "reason": out["reason"]},
+    )
+    return out

@@ -77,6 +77,32 @@
     }
   }
 
+  function drawSources(res) {
+    const list = document.getElementById("sources");
+    const st = document.getElementById("sources-status");
+    if (!res.available) { st.textContent = `모델 없음 — ${res.reason}`; return; }
+    st.textContent = `${res.sources.length} candidates · model trained on ${res.trained_on} known links · ` +
+      "probability = calibrated chance this case is the source";
+    list.innerHTML = res.sources.map((s) => {
+      const days = s.days_onset_apart !== null ? `onset ${s.days_onset_apart} d after` :
+        `confirmed ${s.days_confirmed_apart} d after`;
+      const places = s.shared_places.map((p) =>
+        `${esc(p.date)} ${esc(p.type)} ${esc(p.city)} ${p.distance_m} m${p.days_apart ? " (±1 d)" : ""}`).join("; ");
+      return `<li data-case="${esc(s.case_number)}"><b>${esc(s.case_number)}</b> · <b>${(100 * s.probability).toFixed(1)} %</b>` +
+        ` <span class="muted">${esc(days)}${s.same_district ? " · same district" : ""}` +
+        `${s.shared_cluster ? " · cluster " + esc(s.shared_cluster) : ""}</span>` +
+        `<br><span class="evidence">${places ? "shared places: " + places : "no shared places"}</span></li>`;
+    }).join("");
+  }
+
+  async function loadSources() {
+    try { drawSources(await EpiaidMap.fetchJSON(cfg.api + "likely-sources")); document.body.dataset.sources = "true"; }
+    catch (err) {
+      document.getElementById("sources-status").textContent = `자료 없음 — ${err.message}`;
+      document.body.dataset.sources = "error";
+    }
+  }
+
   document.getElementById("publish").addEventListener("click", async () => {
     const indices = [...document.querySelectorAll("#timeline input:checked")].map((x) => Number(x.value));
     const out = document.getElementById("publish-result");
@@ -91,4 +117,5 @@
     } catch (err) { out.textContent = err.message; }
   });
   load();
+  loadSources();
 })();
