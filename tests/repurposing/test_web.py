@@ -25,6 +25,19 @@ def dti_settings(settings: Any, synthetic_dti: Path, synthetic_weights: Path, tm
     return synthetic_dti
 
 
+def _submit_synthetic(client: Client, dti: Path) -> Any:
+    """A ranking job of the synthetic targets against the synthetic library, through the API."""
+    return client.post(
+        "/api/repurposing/jobs",
+        {
+            "benchmark": "kiba",
+            "targets_fasta": (dti / "targets.fasta").read_text(encoding="utf-8"),
+            "library_csv": (dti / "library.csv").read_text(encoding="utf-8"),
+        },
+        content_type="application/json",
+    )
+
+
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_page_is_for_reviewers_and_programme_officers_only(client_as: Any, role: Role) -> None:
     response = client_as(role).get("/repurposing/")
@@ -71,13 +84,7 @@ def test_a_job_runs_in_the_background_and_yields_ranking_and_report(
     client_as: Any, dti_settings: Path, job_worker: None
 ) -> None:
     client = client_as(Role.PROGRAMME_OFFICER)
-    fasta = (dti_settings / "targets.fasta").read_text(encoding="utf-8")
-    library = (dti_settings / "library.csv").read_text(encoding="utf-8")
-    response = client.post(
-        "/api/repurposing/jobs",
-        {"benchmark": "kiba", "targets_fasta": fasta, "library_csv": library},
-        content_type="application/json",
-    )
+    response = _submit_synthetic(client, dti_settings)
     assert response.status_code == 200, response.content
     job_id = response.json()["id"]
     deadline = time.monotonic() + 120
@@ -145,13 +152,7 @@ def test_a_cancelled_job_says_so_and_a_retry_ranks_it_after_all(
     from epiaid.core.jobs.service import cancel, retry
 
     client = client_as(Role.REVIEWER)
-    fasta = (dti_settings / "targets.fasta").read_text(encoding="utf-8")
-    library = (dti_settings / "library.csv").read_text(encoding="utf-8")
-    job_id = client.post(
-        "/api/repurposing/jobs",
-        {"benchmark": "kiba", "targets_fasta": fasta, "library_csv": library},
-        content_type="application/json",
-    ).json()["id"]
+    job_id = _submit_synthetic(client, dti_settings).json()["id"]
     queued = Job.objects.get(ref=f"repurposing.rankjob:{job_id}")
     owner = queued.owner
     cancel(queued, actor=owner)

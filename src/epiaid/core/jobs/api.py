@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -30,22 +31,22 @@ def get_job(request: HttpRequest, job_id: int) -> Any:
     return service.as_dict(get_object_or_404(service.jobs_visible_to(request.user), pk=job_id))
 
 
-@router.post("/{job_id}/cancel", summary="Cancel a queued job, or ask a running one to stop")
-def cancel_job(request: HttpRequest, job_id: int) -> Any:
+def _act(request: HttpRequest, job_id: int, action: Callable[..., Job]) -> Any:
     job = get_object_or_404(service.jobs_visible_to(request.user), pk=job_id)
     try:
-        return service.as_dict(service.cancel(job, actor=request.user))
+        return service.as_dict(action(job, actor=request.user))
     except service.JobError as exc:
         raise HttpError(409, str(exc)) from exc
+
+
+@router.post("/{job_id}/cancel", summary="Cancel a queued job, or ask a running one to stop")
+def cancel_job(request: HttpRequest, job_id: int) -> Any:
+    return _act(request, job_id, service.cancel)
 
 
 @router.post("/{job_id}/retry", summary="Run a failed or cancelled job again")
 def retry_job(request: HttpRequest, job_id: int) -> Any:
-    job = get_object_or_404(service.jobs_visible_to(request.user), pk=job_id)
-    try:
-        return service.as_dict(service.retry(job, actor=request.user))
-    except service.JobError as exc:
-        raise HttpError(409, str(exc)) from exc
+    return _act(request, job_id, service.retry)
 
 
 def worker_health() -> dict[str, Any]:

@@ -129,17 +129,7 @@ def _pelt_l2(y: np.ndarray, pen: float, min_size: int) -> np.ndarray:  # pragma:
                 cand[k] = s
                 k += 1
         ncand = k
-    out = []
-    t = n
-    while t > 0:
-        s = int(last[t])
-        if s > 0:
-            out.append(s)
-        t = s
-    res = np.empty(len(out), dtype=np.int64)
-    for i in range(len(out)):
-        res[i] = out[len(out) - 1 - i]
-    return res
+    return segments.backtrack(last, n)
 
 
 def pelt_mean(z: np.ndarray, pen: float, min_size: int = 2) -> list[int]:

@@ -74,6 +74,22 @@ def _cost(c: np.ndarray, s: int, t: int, model: int, var_floor: float) -> float:
 
 
 @njit(cache=True)
+def backtrack(last: np.ndarray, n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """The change points of an optimal partition, from each end's best last start (shared by both PELTs)."""
+    out = []
+    t = n
+    while t > 0:
+        s = int(last[t])
+        if s > 0:
+            out.append(s)
+        t = s
+    res = np.empty(len(out), dtype=np.int64)
+    for i in range(len(out)):
+        res[i] = out[len(out) - 1 - i]
+    return res
+
+
+@njit(cache=True)
 def _pelt(y: np.ndarray, pen: float, min_size: int, model: int, var_floor: float) -> np.ndarray:  # pragma: no cover
     n = y.shape[0]
     c = _sums(y)
@@ -107,17 +123,7 @@ def _pelt(y: np.ndarray, pen: float, min_size: int, model: int, var_floor: float
                 cand[k] = cand[j]
                 k += 1
         ncand = k
-    out = []
-    t = n
-    while t > 0:
-        s = int(last[t])
-        if s > 0:
-            out.append(s)
-        t = s
-    res = np.empty(len(out), dtype=np.int64)
-    for i in range(len(out)):
-        res[i] = out[len(out) - 1 - i]
-    return res
+    return backtrack(last, n)
 
 
 def pelt(z: np.ndarray, pen: float, model: str = "meanvar", min_size: int = 2, var_floor: float = 1e-3) -> list[int]:
