@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Investigation benchmarks: contacts (DuckDB, 1 thread) on 28.8 M pings, one case's path, staypoints
-# vs trackintel (own venv), DuckDB vs Spark local. Sizes: BENCH_PEOPLE (default 100000 = 28.8 M pings).
+# vs trackintel (own venv), DuckDB vs Spark local, DS4C infector ranking. Sizes: BENCH_PEOPLE (default 100000 = 28.8 M pings).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -33,4 +33,8 @@ else
   echo "GeoLife sample not found at $SAMPLE: staypoint comparison skipped"
 fi
 if "$PY" -c "import pyspark" 2>/dev/null; then run spark "$WORK"; else echo "pyspark not installed: Spark comparison skipped"; fi
+DS4C="${EPIAID_SHARED_DATA:-$REPO/../shared/data}/ds4c"
+if [ -d "$DS4C" ]; then  # infector ranking: random CV / time-ordered / + cluster-grouped (issue 24)
+  "$REPO/.venv/bin/epiaid" investigate evaluate-infectors --ds4c "$DS4C" --out "$WORK/infector" | tee "$WORK/infector.txt"
+fi
 "$PY" "$HERE/summary.py" "$LOG"

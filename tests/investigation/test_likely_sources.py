@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from epiaid.core.models import AuditEvent
+from epiaid.core.roles import Role
 from epiaid.investigation import services
 from tests.investigation.conftest import World, case_day_rows
 
@@ -104,3 +105,10 @@ def test_too_few_known_links_say_so_instead_of_guessing(world: World) -> None:
     out = services.likely_sources(world.investigator, inv)
     assert not out["available"] and out["sources"] == []
     assert "too few" in out["reason"] and out["trained_on"] == 3
+
+
+@pytest.mark.parametrize("role", [Role.PUBLIC, Role.HEALTH_STAFF, Role.APPROVER, Role.CLINICIAN])
+def test_other_roles_never_reach_the_ranking(role: Role, world: World, client_as: Any) -> None:
+    inv = world.open()
+    response = client_as(role).get(f"{API}/investigations/{inv.pk}/likely-sources")
+    assert response.status_code == (401 if role is Role.PUBLIC else 403)
