@@ -87,7 +87,6 @@ EPI_FEATURES: list[str] = [
     "cand_has_known_infector",
 ]
 FEATURES: list[str] = LEGACY_FEATURES + EPI_FEATURES
-LEGACY_WINDOW_DAYS = (-7, 30)  # issue 4's pool: case confirmed 7 days before to 30 days after the candidate
 CANDIDATE_WINDOW_DAYS = (0, 30)  # candidates confirmed on the case's day or up to 30 days before it
 NO_DISTANCE = 1e6
 
@@ -602,21 +601,10 @@ def clusters(data: DS4C) -> dict[str, str]:
     return {pid: find(pid) for pid in p["patient_id"]}
 
 
-@dataclass
-class Protocol:
-    """How test cases are chosen and what training may see.
-
-    ``random``: 5 random folds over the test cases, everything else known (issue 4's CV).
-    ``time``: rolling origin D over 5 date blocks; train on infectees confirmed before D, rank those
-    confirmed from D to the next block; only links of infectees confirmed before D inform features.
-    ``time_grouped``: as ``time``, and no training case shares a cluster with a test case of the block.
-    """
-
-    name: str
-    blocks: int = 5
-    seed: int = 0
-
-
+# ``random``: 5 random folds over the test cases, everything else known (issue 4's CV).
+# ``time``: rolling origin D over date blocks; train on infectees confirmed before D, rank those
+# confirmed from D to the next block; only links of infectees confirmed before D inform features.
+# ``time_grouped``: as ``time``, and no training case shares a cluster with a test case of the block.
 PROTOCOLS = {
     "random": "random 5-fold CV",
     "time": "time-ordered (rolling origin)",
