@@ -202,6 +202,9 @@ def test_retention_purge_deletes_every_file_and_leaves_a_record(world: World, da
     with pytest.raises(services.NotReady, match="deleted"):
         services.case_path(world.investigator, inv)
     assert AuditEvent.objects.filter(action="delete", target="investigation.data").count() == 1
+    event = AuditEvent.objects.get(action="delete", target="investigation.data")
+    assert event.actor_label == "system:retention" and event.actor is None  # named, never "anonymous"
+    assert record.actor_label == "system:retention"
 
 
 def test_end_of_outbreak_purges_everything_now(world: World) -> None:

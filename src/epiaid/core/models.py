@@ -21,25 +21,7 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    ACTIONS = [
-        "view",
-        "list",
-        "create",
-        "update",
-        "delete",
-        "export",
-        "import",
-        "denied",
-        "approve",
-        "reject",
-        "login",
-        "override",
-        "publish",
-        "purge",
-        "upload",
-        "analyse",
-    ]
-
+    # The vocabulary of ``action`` is epiaid.core.audit.AuditAction (record() refuses anything else).
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

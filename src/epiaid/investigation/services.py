@@ -25,6 +25,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from epiaid.core.actors import SYSTEM_RETENTION, Actor
 from epiaid.core.audit import record
 from epiaid.core.roles import Role, has_role
 from epiaid.investigation.engine import readers, store
@@ -800,9 +801,14 @@ def purge_expired(
     now: dt.datetime | None = None,
     dry_run: bool = False,
     reason: str = "retention deadline",
-    actor_label: str = "system",
+    actor: Any = SYSTEM_RETENTION,
 ) -> list[str]:
-    """Delete the data of every investigation past its deadline; a DeletionRecord proves each."""
+    """Delete the data of every investigation past its deadline; a DeletionRecord proves each.
+
+    ``actor`` is who purges: the daily schedule (``system:retention``, the default) or an admin.
+    """
+    who = Actor.of(actor)
+    actor_label = who.label
     moment = now or timezone.now()
     lines = []
     for inv in Investigation.objects.filter(retention_until__lte=moment, purged_at__isnull=True):
@@ -823,6 +829,7 @@ def purge_expired(
             "delete",
             f"{TARGET}.data",
             object_id=inv.pk,
+            actor=who,
             detail={"files": files, "rows": rows, "reason": reason, "by": actor_label},
         )
         lines.append(f"deleted investigation {inv.pk}: {files} files, {rows} rows ({reason})")
@@ -842,7 +849,7 @@ def end_outbreak(actor: Any, request: HttpRequest | None = None) -> list[str]:
     now = timezone.now()
     Investigation.objects.filter(purged_at__isnull=True, retention_until__gt=now).update(retention_until=now)
     record(request, "end_outbreak", f"{TARGET}.retention", actor=actor)
-    return purge_expired(now=now, reason="end of outbreak", actor_label=actor.get_username())
+    return purge_expired(now=now, reason="end of outbreak", actor=actor)
 
 
 # --- likely sources of infection (backward tracing) ----------------------------------------------

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from epiaid.core.actors import SYSTEM_SCHEDULER
 from epiaid.core.jobs import service
 from epiaid.core.jobs.models import Lease, ScheduleState
 
@@ -93,9 +94,7 @@ def tick(*, now: datetime | None = None, schedules: dict[str, Schedule] | None =
         for at in occurrences(schedule, state.last_occurrence, moment):
             key = f"schedule:{schedule.name}:{at.isoformat()}"
             with transaction.atomic():
-                jobs.append(
-                    service.submit(schedule.kind, *schedule.args, actor="system:scheduler", idempotency_key=key)
-                )
+                jobs.append(service.submit(schedule.kind, *schedule.args, actor=SYSTEM_SCHEDULER, idempotency_key=key))
                 ScheduleState.objects.filter(name=schedule.name, last_occurrence__lt=at).update(last_occurrence=at)
     return jobs
 

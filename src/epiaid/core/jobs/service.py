@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskContext, task
 
+from epiaid.core.actors import Actor
 from epiaid.core.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -103,11 +104,7 @@ def user_queue_cap() -> int:
 
 
 def actor_label_of(actor: Any) -> str:
-    if isinstance(actor, str):
-        return actor
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())
-    return "anonymous"
+    return Actor.of(actor).label
 
 
 # --------------------------------------------------------------------------------------------- submit
@@ -126,7 +123,7 @@ def submit(
     Refused with :class:`JobRefused` when the user already has :func:`user_queue_cap` jobs waiting or
     running. With an ``idempotency_key`` already used, the existing job is returned, nothing queued.
     """
-    owner = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    owner = Actor.of(actor).user
     if idempotency_key is not None:
         existing = Job.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -158,9 +155,10 @@ def check_capacity(actor: Any) -> None:
 
     Capabilities call it before storing a submission's inputs, so a refusal leaves nothing behind.
     """
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    owner = Actor.of(actor).user
+    if owner is None:
         return
-    active = Job.objects.filter(owner=actor, status__in=Job.ACTIVE).count()
+    active = Job.objects.filter(owner=owner, status__in=Job.ACTIVE).count()
     if active >= user_queue_cap():
         raise JobRefused(
             f"you already have {active} jobs waiting or running (the limit is {user_queue_cap()}); "
