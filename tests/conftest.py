@@ -213,6 +213,23 @@ def chromium_browser() -> Iterator[Any]:
         browser.close()
 
 
+def wait_in_page(page: Any, expression: str, timeout_s: float = 30.0) -> Any:
+    """Poll a JavaScript expression from the test until it is truthy.
+
+    Not ``page.wait_for_function``: once its first check fails it polls with an in-page eval, which our
+    Content Security Policy forbids (no 'unsafe-eval'), so it passed or failed by timing alone.
+    ``page.evaluate`` runs through the DevTools protocol, which the CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting in the page for: {expression}")
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def page(chromium_browser: Any) -> Iterator[Any]:
     """A fresh browser page that records every request it makes (to prove nothing leaves localhost)."""

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from epiaid.core.roles import Role
+from tests.conftest import wait_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,11 +31,11 @@ def test_radiologist_sees_the_worklist_and_the_heatmap(
     page.wait_for_selector("#worklist")
     assert "흉부.dcm" in page.inner_text("#worklist")
     # The static script at the end of the page runs after #worklist is parsed: wait for it, not a race.
-    page.wait_for_function("document.querySelector('#worklist .bar').style.width !== ''")
+    wait_in_page(page, "document.querySelector('#worklist .bar').style.width !== ''")
     width = page.eval_on_selector("#worklist .bar", "el => el.style.width")
     assert width.endswith("px")  # drawn by static/xray/worklist.js (no inline script under the CSP)
     page.click("#worklist a")
     page.wait_for_selector("figure img")
-    page.wait_for_function("document.querySelector('figure img').complete")  # loaded or failed, not pending
+    wait_in_page(page, "document.querySelector('figure img').complete")  # loaded or failed, not pending
     assert page.eval_on_selector("figure img", "img => img.naturalWidth") > 0
     assert all(url.startswith(asgi_server) for url in page.requests_seen)
