@@ -1,0 +1,90 @@
+"""Retrieval engine: the interface the chatbot app codes against, on a tiny knowledge base of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from epiaid.chatbot.engine.retrieval import Entry, Hit, Result, Retriever, detect_lang
+
+KB = [
+    Entry("mask", "Should I wear a face mask in public?", "Wear a mask where you cannot keep 2 m apart."),
+    Entry("symptoms", "What are the symptoms of COVID-19?", "Fever, dry cough, tiredness, loss of taste or smell."),
+    Entry("incubation", "How long is the incubation period?", "Usually 5-6 days, up to 14 days."),
+    Entry(
+        "pets",
+        "Can my dog or cat get the coronavirus?",
+        "A few animals were infected; there is no sign pets spread it.",
+    ),
+    Entry("wash", "How should I wash my hands?", "With soap and water for at least 20 seconds."),
+    Entry(
+        "clinic",
+        "선별진료소는 어디에 있나요?",
+        "가까운 선별진료소는 보건소나 1339 콜센터에서 안내받을 수 있습니다.",
+        variants=("코로나19 검사는 어디서 받나요?",),
+        lang="ko",
+    ),
+    Entry("isolation", "자가격리 기간은 며칠인가요?", "자가격리는 마지막 접촉일로부터 14일입니다.", lang="ko"),
+    Entry(
+        "mask5", "마스크5부제가 무엇인가요?", "출생연도 끝자리에 따라 요일별로 공적마스크를 살 수 있습니다.", lang="ko"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever() -> Retriever:
+    return Retriever.build(KB)
+
+
+def test_exact_question_is_the_confident_top_hit(retriever: Retriever) -> None:
+    result = retriever.search("What are the symptoms of COVID-19?")
+    assert isinstance(result, Result) and isinstance(result.hits[0], Hit)
+    assert result.hits[0].entry_id == "symptoms"
+    assert not result.abstain
+    assert result.lang == "en"
+
+
+def test_paraphrase_finds_the_entry(retriever: Retriever) -> None:
+    assert retriever.search("which symptoms does covid cause").hits[0].entry_id == "symptoms"
+    assert retriever.search("do I need to wear masks outside").hits[0].entry_id == "mask"
+
+
+def test_korean_question_and_variant(retriever: Retriever) -> None:
+    result = retriever.search("코로나 검사 어디서 받을 수 있어요?")
+    assert result.lang == "ko"
+    assert result.hits[0].entry_id == "clinic"
+    assert retriever.search("자가격리는 며칠 해야 하나요").hits[0].entry_id == "isolation"
+
+
+def test_scores_are_probabilities_in_rank_order(retriever: Retriever) -> None:
+    hits = retriever.search("how long is the incubation", k=5).hits
+    assert len(hits) == 5
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_k_is_bounded_by_the_knowledge_base(retriever: Retriever) -> None:
+    assert len(retriever.search("masks", k=100).hits) == len(KB)
+    assert len(retriever.search("masks", k=0).hits) == 1
+
+
+def test_unrelated_question_abstains(retriever: Retriever) -> None:
+    assert retriever.search("What is the capital of Australia and its population?").abstain
+
+
+def test_similarity_orders_paraphrases_above_unrelated(retriever: Retriever) -> None:
+    close = retriever.similarity("What are the symptoms of COVID-19?", "Which symptoms does covid-19 cause?")
+    far = retriever.similarity("What are the symptoms of COVID-19?", "How should I wash my hands?")
+    assert 0.0 <= far < close <= 1.0
+    assert retriever.similarity("", "anything") == 0.0
+
+
+def test_detect_lang() -> None:
+    assert detect_lang("선별진료소는 어디에 있나요?") == "ko"
+    assert detect_lang("Where is the nearest clinic?") == "en"
+    assert detect_lang("코로나19 test 어디서 받나요") == "ko"
+    assert detect_lang("") == "en"
+
+
+def test_empty_knowledge_base_abstains() -> None:
+    result = Retriever.build([]).search("anything")
+    assert result.abstain and result.hits == []
