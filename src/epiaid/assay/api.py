@@ -5,20 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from epiaid.assay import services
-from epiaid.assay.models import DesignJob
-from epiaid.core.audit import record
-from epiaid.core.jobs.service import JobRefused
-from epiaid.core.roles import Role, RoleAuth
+from epiaid.core.actors import Actor
+from epiaid.core.roles import RoleAuth
 
-ASSAY_ROLES = (Role.REVIEWER, Role.HEALTH_STAFF)
-router = Router(tags=["assay"], auth=RoleAuth(*ASSAY_ROLES))
+router = Router(tags=["assay"], auth=RoleAuth(*services.ASSAY_ROLES))
 
 
 class JobOut(Schema):
@@ -39,15 +34,12 @@ class JobOut(Schema):
 
 @router.get("/jobs", response=list[JobOut], summary="Design jobs, newest first")
 def list_jobs(request: HttpRequest) -> list[dict[str, Any]]:
-    record(request, "list", "assay.job")
-    return [services.job_dict(j) for j in DesignJob.objects.all()[:100]]
+    return [services.job_dict(j) for j in services.list_jobs(Actor.from_request(request))]
 
 
 @router.get("/jobs/{job_id}", response=JobOut, summary="One design job with its panel and QC messages")
 def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    job = get_object_or_404(DesignJob, pk=job_id)
-    record(request, "view", "assay.job", object_id=job.pk)
-    return services.job_dict(job)
+    return services.job_dict(services.get_job(Actor.from_request(request), job_id))
 
 
 @router.post("/jobs", response={201: JobOut}, summary="Start a design job from uploaded FASTA files")
@@ -59,15 +51,9 @@ def create_job(
     targets: Form[int] = 3,
     title: Form[str] = "",
 ) -> Status[dict[str, Any]]:
-    try:
-        job = services.create_job(request.user, genomes, reference, targets=targets, neighbours=neighbours, title=title)
-    except JobRefused as exc:
-        raise HttpError(429, str(exc)) from exc
-    except ValueError as exc:
-        raise HttpError(422, str(exc)) from exc
-    record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})
-    services.start_job(job)
-    job.refresh_from_db()
+    job = services.submit_job(
+        Actor.from_request(request), genomes, reference, targets=targets, neighbours=neighbours, title=title
+    )
     return Status(201, services.job_dict(job))
 
 
@@ -75,9 +61,4 @@ def create_job(
 def surveil(
     request: HttpRequest, genomes: File[UploadedFile], reference: File[UploadedFile], assays: File[UploadedFile]
 ) -> dict[str, Any]:
-    try:
-        result = services.surveil_files(genomes, reference, assays)
-    except ValueError as exc:
-        raise HttpError(422, str(exc)) from exc
-    record(request, "surveil", "assay.surveillance", detail={"genomes": result["genomes"]})
-    return result
+    return services.surveil_files(Actor.from_request(request), genomes, reference, assays)

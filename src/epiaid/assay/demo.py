@@ -14,6 +14,7 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
     from epiaid.assay import services
     from epiaid.assay.engine import seqio, synthetic
     from epiaid.assay.models import DesignJob
+    from epiaid.core.actors import Actor
 
     DesignJob.objects.filter(title=DEMO_TITLE).delete()
     with tempfile.TemporaryDirectory() as tmp:
@@ -33,7 +34,12 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
             paths = synthetic.write_dataset(folder, n_genomes=30)
             source = "30 synthetic genomes"
         job = services.create_job(
-            None, paths["genomes"], paths["reference"], targets=3, neighbours=paths.get("neighbours"), title=DEMO_TITLE
+            Actor.system("demo"),
+            paths["genomes"],
+            paths["reference"],
+            targets=3,
+            neighbours=paths.get("neighbours"),
+            title=DEMO_TITLE,
         )
         log(f"assay: designing a panel from {source} (job #{job.pk})")
         services.run_job(job.pk)  # inline: the demo must leave a finished job behind

@@ -1,6 +1,8 @@
 """Design jobs for the web app and the API: create, run (in an ``epiaid worker``), read outputs.
 
-The public surface other capabilities may use is :func:`create_job`, :func:`start_job`,
+Every function a router or page calls takes the acting :class:`~epiaid.core.actors.Actor`, checks
+its role (reviewer or health_staff) and writes the audit event itself; the API and the pages only
+call these. The public surface other capabilities may use is :func:`create_job`, :func:`start_job`,
 :func:`run_job`, :func:`output_path` and :data:`OUTPUT_FILES`.
 """
 
@@ -15,6 +17,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from epiaid.assay.models import DesignJob
+from epiaid.core.access import require
+from epiaid.core.actors import Actor
+from epiaid.core.audit import AuditAction, event
+from epiaid.core.errors import BadInput, NotFound
+from epiaid.core.roles import Role
+
+ASSAY_ROLES = (Role.REVIEWER, Role.HEALTH_STAFF)
+TARGET = "assay.job"
 
 #: Files of a finished job that may be downloaded, with their content types.
 OUTPUT_FILES: dict[str, str] = {
@@ -46,8 +56,34 @@ def _save(source: UploadedFile | Path, target: Path) -> None:
             fh.write(chunk)
 
 
-def create_job(
-    user: Any,
+def list_jobs(actor: Actor | Any, limit: int = 100) -> list[DesignJob]:
+    actor = require(actor, *ASSAY_ROLES, target=TARGET)
+    event(actor, AuditAction.LIST, TARGET)
+    return list(DesignJob.objects.all()[:limit])
+
+
+def get_job(actor: Actor | Any, job_id: int) -> DesignJob:
+    actor = require(actor, *ASSAY_ROLES, target=TARGET, object_id=job_id)
+    job = DesignJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"no design job {job_id}", code="unknown_job")
+    event(actor, AuditAction.VIEW, TARGET, object_id=job.pk)
+    return job
+
+
+def job_file(actor: Actor | Any, job_id: int, name: str) -> tuple[DesignJob, Path]:
+    """A finished job's output file for download (audited); 404 for any other name."""
+    actor = require(actor, *ASSAY_ROLES, target=TARGET, object_id=job_id)
+    job = DesignJob.objects.filter(pk=job_id).first()
+    path = output_path(job, name) if job is not None else None
+    if job is None or path is None:
+        raise NotFound("no such output", code="unknown_output")
+    event(actor, AuditAction.DOWNLOAD, TARGET, object_id=job.pk, detail={"file": name})
+    return job, path
+
+
+def submit_job(
+    actor: Actor | Any,
     genomes: UploadedFile | Path,
     reference: UploadedFile | Path,
     *,
@@ -55,11 +91,29 @@ def create_job(
     neighbours: UploadedFile | Path | None = None,
     title: str = "",
 ) -> DesignJob:
-    """Store the inputs under MEDIA_ROOT/assay/jobs/<id>/input and return the queued job."""
+    """Create the job (audited) and queue it for a worker: what the page and the API do."""
+    job = create_job(actor, genomes, reference, targets=targets, neighbours=neighbours, title=title)
+    start_job(job)
+    job.refresh_from_db()
+    return job
+
+
+def create_job(
+    actor: Actor | Any,
+    genomes: UploadedFile | Path,
+    reference: UploadedFile | Path,
+    *,
+    targets: int = 3,
+    neighbours: UploadedFile | Path | None = None,
+    title: str = "",
+) -> DesignJob:
+    """Store the inputs under MEDIA_ROOT/assay/jobs/<id>/input and return the queued job (audited)."""
     from epiaid.core.jobs.service import check_capacity
 
+    actor = require(actor, *ASSAY_ROLES, target=TARGET)
     if not 1 <= targets <= 5:
-        raise ValueError(f"targets must be between 1 and 5, not {targets}")
+        raise BadInput(f"targets must be between 1 and 5, not {targets}", code="bad_targets", status=422)
+    user = actor.user
     check_capacity(user)
     job = DesignJob.objects.create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -76,6 +130,7 @@ def create_job(
         _save(neighbours, work / "input" / "neighbours.fasta")
     job.work_dir = str(work)
     job.save(update_fields=["work_dir"])
+    event(actor, AuditAction.CREATE, TARGET, object_id=job.pk, detail={"genomes": job.genomes_name})
     return job
 
 
@@ -133,9 +188,9 @@ def start_job(job: DesignJob) -> None:
     queue_design(job)
 
 
-def output_path(job: DesignJob, name: str) -> Path | None:
+def output_path(job: DesignJob | None, name: str) -> Path | None:
     """A finished job's output file, only for names in :data:`OUTPUT_FILES` (no path tricks)."""
-    if name not in OUTPUT_FILES or job.status != DesignJob.Status.DONE:
+    if job is None or name not in OUTPUT_FILES or job.status != DesignJob.Status.DONE:
         return None
     path = Path(job.work_dir) / "out" / name
     return path if path.is_file() else None
@@ -160,6 +215,7 @@ def job_dict(job: DesignJob) -> dict[str, Any]:
 
 
 def surveil_files(
+    actor: Actor | Any,
     genomes: UploadedFile | Path,
     reference: UploadedFile | Path,
     assays: UploadedFile | Path,
@@ -167,8 +223,22 @@ def surveil_files(
     """Score existing assays against uploaded genomes (synchronous: alignment is ~10 ms a genome).
 
     Returns the at-risk table (worst first), the breaking positions per assay and per-record messages.
-    Raises ValueError with a message naming the problem for unusable input.
+    Raises :class:`BadInput` with a message naming the problem for unusable input; both outcomes are
+    audited.
     """
+    actor = require(actor, *ASSAY_ROLES, target="assay.surveillance")
+    try:
+        result = _surveil(genomes, reference, assays)
+    except ValueError as exc:
+        event(actor, AuditAction.SURVEIL, "assay.surveillance", detail={"ok": False, "error": str(exc)[:300]})
+        raise BadInput(str(exc), code="unusable_input", status=422) from exc
+    event(actor, AuditAction.SURVEIL, "assay.surveillance", detail={"ok": True, "genomes": result["genomes"]})
+    return result
+
+
+def _surveil(
+    genomes: UploadedFile | Path, reference: UploadedFile | Path, assays: UploadedFile | Path
+) -> dict[str, Any]:
     import tempfile
 
     from epiaid.assay.engine import align, inclusivity, seqio

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from epiaid.assay import services
-from epiaid.assay.models import DesignJob
-from epiaid.core.audit import record
-from epiaid.core.jobs.service import JobRefused
-from epiaid.core.roles import Role, role_required
-
-ASSAY_ROLES = (Role.REVIEWER, Role.HEALTH_STAFF)
+from epiaid.assay.services import ASSAY_ROLES
+from epiaid.core.actors import Actor
+from epiaid.core.errors import EpiaidError
+from epiaid.core.roles import role_required
 
 
 class DesignForm(forms.Form):
@@ -26,42 +24,35 @@ class DesignForm(forms.Form):
 @role_required(*ASSAY_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
     form = DesignForm(request.POST or None, request.FILES or None)
+    actor = Actor.from_request(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = services.create_job(
-                request.user,
+            job = services.submit_job(
+                actor,
                 data["genomes"],
                 data["reference"],
                 targets=data["targets"],
                 neighbours=data.get("neighbours"),
                 title=data.get("title") or "",
             )
-        except JobRefused as exc:
-            form.add_error(None, str(exc))
+        except EpiaidError as exc:
+            form.add_error(None, exc.message)
         else:
-            record(request, "create", "assay.job", object_id=job.pk, detail={"genomes": job.genomes_name})
-            services.start_job(job)
             return redirect("assay:job", job_id=job.pk)
-    record(request, "list", "assay.job")
-    return render(request, "assay/index.html", {"form": form, "jobs": DesignJob.objects.all()[:50]})
+    return render(request, "assay/index.html", {"form": form, "jobs": services.list_jobs(actor, limit=50)})
 
 
 @role_required(*ASSAY_ROLES)
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(DesignJob, pk=job_id)
-    record(request, "view", "assay.job", object_id=job.pk)
+    job = services.get_job(Actor.from_request(request), job_id)
     files = [name for name in services.OUTPUT_FILES if services.output_path(job, name) is not None]
     return render(request, "assay/job.html", {"job": job, "files": files, "job_data": services.job_dict(job)})
 
 
 @role_required(*ASSAY_ROLES)
 def job_file(request: HttpRequest, job_id: int, name: str) -> HttpResponse:
-    job = get_object_or_404(DesignJob, pk=job_id)
-    path = services.output_path(job, name)
-    if path is None:
-        raise Http404("no such output")
-    record(request, "download", "assay.job", object_id=job.pk, detail={"file": name})
+    job, path = services.job_file(Actor.from_request(request), job_id, name)
     # Outputs are small (a report is a few hundred kB), so a plain response keeps the role decorator's type.
     response = HttpResponse(path.read_bytes(), content_type=services.OUTPUT_FILES[name])
     disposition = "inline" if name.endswith((".html", ".png")) else "attachment"
@@ -83,8 +74,9 @@ def surveil(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = services.surveil_files(data["genomes"], data["reference"], data["assays"])
-        except ValueError as exc:
-            error = str(exc)
-        record(request, "surveil", "assay.surveillance", detail={"ok": result is not None})
+            result = services.surveil_files(
+                Actor.from_request(request), data["genomes"], data["reference"], data["assays"]
+            )
+        except EpiaidError as exc:
+            error = exc.message
     return render(request, "assay/surveil.html", {"form": form, "result": result, "error": error})

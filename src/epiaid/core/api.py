@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from epiaid.core.capabilities import capability_modules
+from epiaid.core.errors import EpiaidError
 
 api = NinjaAPI(
     title="epiaid API",
@@ -30,3 +31,9 @@ for _cap, _module in capability_modules("api"):
     _router = getattr(_module, "router", None)
     if _router is not None:
         api.add_router(f"/{_cap.slug}/", _router, tags=[_cap.slug])
+
+
+@api.exception_handler(EpiaidError)
+def epiaid_error(request, exc: EpiaidError):  # type: ignore[no-untyped-def]
+    """Every capability's refusals, answered one way: status from the error, a stable ``code``."""
+    return api.create_response(request, exc.as_json(), status=exc.status)

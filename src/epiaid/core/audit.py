@@ -53,6 +53,39 @@ class AuditAction(models.TextChoices):
     XRAY_STOW_REFUSED = "xray.stow_refused"
     XRAY_WADO_METADATA = "xray.wado_metadata"
     XRAY_WADO_RETRIEVE = "xray.wado_retrieve"
+    # chatbot
+    CHATBOT_KB_IMPORT = "chatbot.kb_import"
+    CHATBOT_KB_CREATE = "chatbot.kb_create"
+    CHATBOT_KB_UPDATE = "chatbot.kb_update"
+    CHATBOT_KB_LIST = "chatbot.kb_list"
+    CHATBOT_QUEUE_LIST = "chatbot.queue_list"
+    CHATBOT_QUESTION_VIEW = "chatbot.question_view"
+    CHATBOT_ANSWER = "chatbot.answer"
+    CHATBOT_DISMISS = "chatbot.dismiss"
+    CHATBOT_PROMOTE = "chatbot.promote"
+    CHATBOT_GAP_REPORT = "chatbot.gap_report"
+    CHATBOT_DELIVER = "chatbot.deliver"
+    # programmes
+    PROGRAMMES_SUBMIT = "programmes.submit"
+    PROGRAMMES_ASSIGN = "programmes.assign"
+    PROGRAMMES_RECUSE = "programmes.recuse"
+    PROGRAMMES_DECLARE = "programmes.declare"
+    PROGRAMMES_REVIEW = "programmes.review"
+    PROGRAMMES_ADVANCE = "programmes.advance"
+    PROGRAMMES_DECIDE = "programmes.decide"
+    PROGRAMMES_ESCALATE = "programmes.escalate"
+    PROGRAMMES_EXTEND = "programmes.extend"
+    PROGRAMMES_PROVISION = "programmes.provision"
+    PROGRAMMES_USAGE_SYNC = "programmes.usage_sync"
+    PROGRAMMES_RIGHTSIZE = "programmes.rightsize"
+    PROGRAMMES_EXPIRE = "programmes.expire"
+    PROGRAMMES_VOUCHER = "programmes.voucher"
+    PROGRAMMES_DELIVERY = "programmes.delivery"
+    PROGRAMMES_PAY = "programmes.pay"
+    PROGRAMMES_INVOICE = "programmes.invoice"
+    PROGRAMMES_REPORT = "programmes.report"
+    PROGRAMMES_VERIFY = "programmes.verify"
+    PROGRAMMES_CONFIGURE = "programmes.configure"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -73,19 +106,40 @@ def record(
     """Append one audit event. ``target`` names the kind of data (e.g. ``situation.case``).
 
     ``actor`` is an :class:`~epiaid.core.actors.Actor` (a system actor is named as such) or a user;
-    without one, the request's user. ``action`` must be one of :class:`AuditAction`.
+    without one, the request's user. The client's address, path and agent come from the request, or
+    from the actor where it was built from one (:meth:`Actor.from_request`). ``action`` must be one of
+    :class:`AuditAction`. Called by services only (a guard test keeps it out of routers and pages).
     """
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}: add it to epiaid.core.audit.AuditAction")
     who = Actor.of(actor if actor is not None else getattr(request, "user", None))
+    if request is not None:
+        ip = client_ip(request)
+        path = request.get_full_path()[:500]
+        agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    else:
+        ip, path, agent = who.ip, who.path, who.user_agent
     return AuditEvent.objects.create(
         actor=who.user,
         actor_label=who.label[:150],
+        actor_kind=who.kind,
         action=action,
         target=target,
         object_id="" if object_id is None else str(object_id),
         detail=detail or {},
-        ip=client_ip(request),
-        path=(request.get_full_path()[:500] if request is not None else ""),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        ip=ip,
+        path=path,
+        user_agent=agent,
     )
+
+
+def event(
+    actor: Actor,
+    action: str,
+    target: str,
+    *,
+    object_id: str | int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """A service's audit record: who (with where from) did ``action`` to ``target``."""
+    return record(None, action, target, object_id=object_id, detail=detail, actor=actor)

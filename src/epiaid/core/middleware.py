@@ -25,3 +25,23 @@ class UploadSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class EpiaidErrorPageMiddleware:
+    """Pages answer a service's refusal (:class:`~epiaid.core.errors.EpiaidError`) with its status and
+    message, the way the API's one handler does for JSON: no page view wraps service calls itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from epiaid.core.errors import EpiaidError
+
+        if not isinstance(exception, EpiaidError):
+            return None
+        return render(request, "core/error.html", {"error": exception}, status=exception.status)

@@ -27,7 +27,9 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=20, db_index=True)
+    # user, token, seller, system or anonymous (epiaid.core.actors.ActorKind)
+    actor_kind = models.CharField(max_length=10, default="user")
+    action = models.CharField(max_length=50, db_index=True)
     target = models.CharField(max_length=100, db_index=True)
     object_id = models.CharField(max_length=100, blank=True)
     detail = models.JSONField(default=dict, blank=True)

@@ -28,6 +28,9 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
     REVIEWER = "reviewer"
     PROGRAMME_OFFICER = "programme_officer"
+    APPLICANT = "applicant"  # programmes: an organisation's member who applies
+    FINANCE_OFFICER = "finance_officer"  # programmes: pays suppliers and reimburses invoices
+    AUDITOR = "auditor"  # programmes: reads every record, changes nothing
     ADMIN = "admin"
 
 
@@ -129,6 +132,7 @@ class RoleTokenAuth(HttpBearer):
         if user is None:  # a machine that sent a token wants to hear that it is wrong, not about CSRF
             raise HttpError(401, "the bearer token is unknown or revoked (epiaid token list)")
         request.user = user
+        request.epiaid_token_prefix = token[:12]  # type: ignore[attr-defined]  # the audit names a token actor
         check_role(request, *self.allowed)
         return user
 

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "epiaid.core.middleware.UploadSizeLimitMiddleware",
+    "epiaid.core.middleware.EpiaidErrorPageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
-from epiaid.core.audit import record
-from epiaid.core.jobs.service import JobRefused
+from epiaid.core.actors import Actor
 from epiaid.core.roles import RoleAuth
 from epiaid.repurposing import services
-from epiaid.repurposing.models import RankJob
 
 router = Router(tags=["repurposing"], auth=RoleAuth(*services.ALLOWED_ROLES))
 
@@ -31,48 +27,33 @@ class JobIn(Schema):
 
 @router.get("/jobs", summary="List ranking jobs")
 def list_jobs(request: HttpRequest) -> list[dict[str, Any]]:
-    record(request, "list", "repurposing.job")
-    return [j.as_dict() for j in RankJob.objects.all()[:100]]
+    return [j.as_dict() for j in services.list_jobs(Actor.from_request(request))]
 
 
 @router.post("/jobs", summary="Submit a ranking job (targets × library); it runs in the background")
 def submit_job(request: HttpRequest, payload: JobIn) -> dict[str, Any]:
-    try:
-        job = services.create_job(
-            request.user,
-            benchmark=payload.benchmark,
-            targets_fasta=payload.targets_fasta,
-            library_text=payload.library_csv,
-            antivirals_only=payload.antivirals_only,
-            dock_top=payload.dock_top,
-            dock_target=payload.dock_target,
-            dock_exhaustiveness=payload.dock_exhaustiveness,
-            dock_time_limit_s=payload.dock_time_limit_s,
-        )
-    except JobRefused as exc:
-        raise HttpError(429, str(exc)) from exc
-    except ValueError as exc:
-        raise HttpError(422, str(exc)) from exc
-    record(request, "create", "repurposing.job", object_id=job.pk, detail={"benchmark": job.benchmark})
-    services.start_job(job)
+    job = services.submit_job(
+        Actor.from_request(request),
+        benchmark=payload.benchmark,
+        targets_fasta=payload.targets_fasta,
+        library_text=payload.library_csv,
+        antivirals_only=payload.antivirals_only,
+        dock_top=payload.dock_top,
+        dock_target=payload.dock_target,
+        dock_exhaustiveness=payload.dock_exhaustiveness,
+        dock_time_limit_s=payload.dock_time_limit_s,
+    )
     return job.as_dict()
 
 
 @router.get("/jobs/{job_id}", summary="A job's status and progress")
 def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    job = get_object_or_404(RankJob, pk=job_id)
-    record(request, "view", "repurposing.job", object_id=job.pk)
-    return job.as_dict()
+    return services.get_job(Actor.from_request(request), job_id).as_dict()
 
 
 @router.get("/jobs/{job_id}/ranking", summary="Ranked drugs per target of a finished job")
 def get_ranking(request: HttpRequest, job_id: int, target: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    job = get_object_or_404(RankJob, pk=job_id)
-    record(request, "view", "repurposing.ranking", object_id=job.pk, detail={"target": target})
-    try:
-        table = services.job_ranking(job, target, max(1, min(limit, 5000)))
-    except FileNotFoundError as exc:
-        raise HttpError(409, str(exc)) from exc
+    table = services.ranking(Actor.from_request(request), job_id, target, limit)
     cols = [
         c
         for c in (
@@ -96,10 +77,5 @@ def get_ranking(request: HttpRequest, job_id: int, target: str | None = None, li
 
 @router.get("/jobs/{job_id}/docking", summary="Vina docking re-rank of a finished job's shortlist")
 def get_docking(request: HttpRequest, job_id: int) -> list[dict[str, Any]]:
-    job = get_object_or_404(RankJob, pk=job_id)
-    record(request, "view", "repurposing.docking", object_id=job.pk)
-    try:
-        table = services.job_docking(job)
-    except FileNotFoundError as exc:
-        raise HttpError(409, str(exc)) from exc
+    table = services.docking(Actor.from_request(request), job_id)
     return table.to_dict(orient="records")  # type: ignore[return-value]

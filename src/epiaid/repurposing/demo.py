@@ -13,6 +13,10 @@ from pathlib import Path
 DEMO_LABEL = "demo: 3CLpro, PLpro, RdRp"
 SYNTHETIC_LABEL = "demo: synthetic targets"
 
+from epiaid.core.actors import Actor  # noqa: E402
+
+DEMO_ACTOR = Actor.system("demo")
+
 
 def _synthetic(log: Callable[[str], None]) -> str:
     from epiaid.repurposing import services
@@ -28,7 +32,7 @@ def _synthetic(log: Callable[[str], None]) -> str:
     log("repurposing: training a tiny model on the synthetic benchmark")
     train_benchmark(root, "kiba", modes=("both",), members=2, rounds=40, out=root / "weights", command="demo")
     job = services.create_job(
-        None,
+        DEMO_ACTOR,
         benchmark="kiba",
         targets_fasta=fasta.read_text(encoding="utf-8"),
         library_text=library.read_text(encoding="utf-8"),
@@ -60,7 +64,7 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
     targets, _ = read_fasta(shared / "dti" / "sars_cov_2" / "sars_cov_2_proteins.fasta")
     keep = [n for n in targets if any(k in n for k in ("3CLpro", "PLpro", "RdRp"))]
     fasta = "".join(f">{n}\n{targets[n]}\n" for n in keep)
-    job = services.create_job(None, benchmark="kiba", targets_fasta=fasta, antivirals_only=True)
+    job = services.create_job(DEMO_ACTOR, benchmark="kiba", targets_fasta=fasta, antivirals_only=True)
     RankJob.objects.filter(pk=job.pk).update(targets_label=DEMO_LABEL)
     log("repurposing: ranking the J05 antivirals against 3 SARS-CoV-2 targets")
     services.run_job(job.pk)

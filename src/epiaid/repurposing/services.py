@@ -203,7 +203,7 @@ def jobs_dir() -> Path:
 
 
 def create_job(
-    user: Any,
+    actor: Any,
     *,
     benchmark: str,
     targets_fasta: str = "",
@@ -221,9 +221,12 @@ def create_job(
     into the Mpro N3 site (6LU7) after the ranking; the limits keep one web job from holding the
     server's CPU for hours (the CLI has no such limits).
     """
+    from epiaid.core.access import require
     from epiaid.core.jobs.service import check_capacity
     from epiaid.repurposing.models import RankJob
 
+    actor = require(actor, *ALLOWED_ROLES, target="repurposing.job")
+    user = actor.user
     if benchmark not in ("davis", "kiba"):
         raise ValueError(f"benchmark: unknown {benchmark!r} (davis or kiba)")
     check_capacity(user)
@@ -276,6 +279,7 @@ def create_job(
     job.work_dir = str(folder)
     job.library_file = lib_path.name
     job.save(update_fields=["work_dir", "library_file"])
+    _audit(actor, "create", "repurposing.job", job.pk, {"benchmark": job.benchmark})
     return job
 
 
@@ -408,3 +412,86 @@ def job_ranking(job: Any, target: str | None = None, limit: int = 50) -> pd.Data
     if target:
         table = table[table["target"] == target]
     return table.sort_values(["target", "rank"]).groupby("target").head(limit)
+
+
+# --- what the API and the page call: each checks the role and writes the audit event -----------------
+
+
+def _audit(actor: Any, action: str, target: str, object_id: Any = None, detail: dict[str, Any] | None = None) -> None:
+    from epiaid.core.audit import event
+
+    event(actor, action, target, object_id=object_id, detail=detail)
+
+
+def _allowed(actor: Any, job_id: Any = None) -> Any:
+    from epiaid.core.access import require
+
+    return require(actor, *ALLOWED_ROLES, target="repurposing.job", object_id=job_id)
+
+
+def _job(actor: Any, job_id: int, target: str, detail: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    from epiaid.core.errors import NotFound
+    from epiaid.repurposing.models import RankJob
+
+    actor = _allowed(actor, job_id)
+    job = RankJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"no ranking job {job_id}", code="unknown_job")
+    _audit(actor, "view", target, job.pk, detail)
+    return actor, job
+
+
+def list_jobs(actor: Any, limit: int = 100) -> list[Any]:
+    from epiaid.repurposing.models import RankJob
+
+    _audit(_allowed(actor), "list", "repurposing.job")
+    return list(RankJob.objects.all()[:limit])
+
+
+def submit_job(actor: Any, **options: Any) -> Any:
+    """Create (audited) and queue a ranking job; unusable options answer 422 with the reason."""
+    from epiaid.core.errors import BadInput
+    from epiaid.core.jobs.service import JobRefused
+
+    try:
+        job = create_job(actor, **options)
+    except JobRefused:
+        raise
+    except ValueError as exc:
+        raise BadInput(str(exc), code="bad_job_options", status=422) from exc
+    start_job(job)
+    return job
+
+
+def get_job(actor: Any, job_id: int) -> Any:
+    return _job(actor, job_id, "repurposing.job")[1]
+
+
+def ranking(actor: Any, job_id: int, target: str | None = None, limit: int = 50) -> pd.DataFrame:
+    from epiaid.core.errors import Conflict
+
+    _, job = _job(actor, job_id, "repurposing.ranking", {"target": target})
+    try:
+        return job_ranking(job, target, max(1, min(limit, 5000)))
+    except FileNotFoundError as exc:
+        raise Conflict(str(exc), code="not_finished") from exc
+
+
+def docking(actor: Any, job_id: int) -> pd.DataFrame:
+    from epiaid.core.errors import Conflict
+
+    _, job = _job(actor, job_id, "repurposing.docking")
+    try:
+        return job_docking(job)
+    except FileNotFoundError as exc:
+        raise Conflict(str(exc), code="not_finished") from exc
+
+
+def report_path(actor: Any, job_id: int) -> Path:
+    from epiaid.core.errors import NotFound
+
+    _, job = _job(actor, job_id, "repurposing.report")
+    path = Path(job.work_dir) / "out" / "report.html"
+    if job.status != "done" or not path.is_file():
+        raise NotFound("this job has no finished report", code="no_report")
+    return path

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from epiaid.core.audit import record
+from epiaid.core.actors import Actor
+from epiaid.core.errors import Conflict, EpiaidError
 from epiaid.core.roles import role_required
 from epiaid.repurposing import services
-from epiaid.repurposing.models import RankJob
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @role_required(*services.ALLOWED_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
-    record(request, "list", "repurposing.job")
-    jobs = RankJob.objects.all()[:50]
+    jobs = services.list_jobs(Actor.from_request(request), limit=50)
     return render(request, "repurposing/index.html", {"jobs": jobs, "data_ok": services.dti_data_dir().is_dir()})
 
 
@@ -40,8 +38,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             messages.error(request, "library file: not UTF-8 text")
             return redirect("repurposing:index")
     try:
-        job = services.create_job(
-            request.user,
+        job = services.submit_job(
+            Actor.from_request(request),
             benchmark=request.POST.get("benchmark", "kiba"),
             targets_fasta=request.POST.get("targets_fasta", ""),
             library_text=library_text,
@@ -49,11 +47,12 @@ def submit(request: HttpRequest) -> HttpResponse:
             antivirals_only=request.POST.get("antivirals_only") == "on",
             **_docking_options(request),
         )
-    except ValueError as exc:
+    except EpiaidError as exc:
+        messages.error(request, exc.message)
+        return redirect("repurposing:index")
+    except ValueError as exc:  # a malformed docking number in the form
         messages.error(request, str(exc))
         return redirect("repurposing:index")
-    record(request, "create", "repurposing.job", object_id=job.pk, detail={"benchmark": job.benchmark})
-    services.start_job(job)
     return redirect("repurposing:job", job_id=job.pk)
 
 
@@ -75,23 +74,18 @@ def _docking_options(request: HttpRequest) -> dict[str, Any]:
 
 @role_required(*services.ALLOWED_ROLES)
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(RankJob, pk=job_id)
-    record(request, "view", "repurposing.job", object_id=job.pk)
+    actor = Actor.from_request(request)
+    job = services.get_job(actor, job_id)
     docking = None
-    if job.dock_top and job.status == RankJob.Status.DONE:
+    if job.dock_top and job.status == "done":
         try:
-            docking = services.job_docking(job).to_dict(orient="records")
-            record(request, "view", "repurposing.docking", object_id=job.pk)
-        except FileNotFoundError:
+            docking = services.docking(actor, job_id).to_dict(orient="records")
+        except Conflict:
             docking = []
     return render(request, "repurposing/job.html", {"job": job, "job_data": job.as_dict(), "docking": docking})
 
 
 @role_required(*services.ALLOWED_ROLES)
 def job_report(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(RankJob, pk=job_id)
-    path = Path(job.work_dir) / "out" / "report.html"
-    if job.status != RankJob.Status.DONE or not path.is_file():
-        raise Http404("this job has no finished report")
-    record(request, "view", "repurposing.report", object_id=job.pk)
+    path = services.report_path(Actor.from_request(request), job_id)
     return HttpResponse(path.read_bytes(), content_type="text/html; charset=utf-8")

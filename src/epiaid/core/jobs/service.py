@@ -43,6 +43,7 @@ from django.utils.module_loading import import_string
 from django_tasks import TaskContext, task
 
 from epiaid.core.actors import Actor
+from epiaid.core.errors import Conflict
 from epiaid.core.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,17 @@ log = logging.getLogger(__name__)
 Status = Job.Status
 
 
-class JobError(Exception):
+class JobError(Conflict):
     """A request about a job that cannot be granted; the message says why, for the person asking."""
+
+    code = "job_conflict"
 
 
 class JobRefused(JobError, ValueError):
     """The submission is over a limit (the per-user queue cap)."""
+
+    status = 429
+    code = "queue_full"
 
 
 class JobCancelled(Exception):
