@@ -1,0 +1,1 @@
+"""Care call: the automated twice-daily symptom check of everyone under active monitoring."""

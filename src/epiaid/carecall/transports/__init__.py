@@ -1,0 +1,1 @@
+"""Care-call channels behind one interface (see :mod:`epiaid.carecall.transports.base`)."""
