@@ -364,3 +364,199 @@ def media(since: date | None = None, until: date | None = None, top: int = 5) ->
 
 def changepoints_for(values: Sequence[float | None]) -> list[dict[str, Any]]:
     return [c.as_dict() for c in cp.detect(list(values))]
+
+
+# --- what the API and the page call: each checks the role and writes the audit event ----------------
+
+#: Staff who read trends: health staff (risk communication) and programme officers (planning).
+TRENDS_ROLES = ("health_staff", "programme_officer")
+MAX_VALUES = 100_000
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _staff(actor: Any, action: str, target: str, object_id: Any = None, **detail: Any) -> Any:
+    from epiaid.core.access import require
+    from epiaid.core.audit import event
+
+    actor = require(actor, *TRENDS_ROLES, target=target, object_id=object_id)
+    event(actor, action, target, object_id=object_id, detail=detail or None)
+    return actor
+
+
+def _allowed(actor: Any, target: str) -> Any:
+    from epiaid.core.access import require
+
+    return require(actor, *TRENDS_ROLES, target=target)
+
+
+def _series(series_id: int) -> TrendSeries:
+    from epiaid.core.errors import NotFound
+
+    found = TrendSeries.objects.filter(pk=series_id).first()
+    if found is None:
+        raise NotFound(f"no series {series_id}", code="unknown_series")
+    return found
+
+
+def _unusable(exc: Exception) -> Exception:
+    from epiaid.core.errors import BadInput
+
+    return BadInput(str(exc), code="unusable_input", status=422)
+
+
+def _too_large(size: int, limit: int, what: str) -> None:
+    from epiaid.core.errors import TooLarge
+
+    if size > limit:
+        raise TooLarge(f"{what} is larger than {limit // 1024 // 1024} MB")
+
+
+def list_series(actor: Any) -> list[dict[str, Any]]:
+    _staff(actor, "list", "trends.series")
+    return series_list()
+
+
+def series_analysis(actor: Any, series_id: int, since: date | None = None, until: date | None = None) -> dict[str, Any]:
+    series = _series(series_id)
+    _staff(actor, "view", "trends.series", series_id)
+    return analyse(series, since, until)
+
+
+def upload_series(actor: Any, data: bytes, source: str, kind: str) -> dict[str, Any]:
+    from epiaid.core.errors import BadInput
+    from epiaid.trends.engine.series import IngestError
+
+    actor = _allowed(actor, "trends.series")
+    if kind not in TrendSeries.Kind.values:
+        raise BadInput(f"kind must be one of {', '.join(TrendSeries.Kind.values)}", code="unknown_kind", status=422)
+    _too_large(len(data), MAX_UPLOAD, "file")
+    try:
+        result = import_series_file(data, source[:200] or "upload", kind)
+    except (IngestError, ValueError) as exc:
+        raise _unusable(exc) from exc
+    _staff(actor, "import", "trends.series", source=source, series=len(result["series"]))
+    return result
+
+
+def lead_lag_of(actor: Any, a: int, b: int, max_lag: int = 21) -> dict[str, Any]:
+    sa, sb = _series(a), _series(b)
+    _staff(actor, "view", "trends.lead_lag", a=a, b=b)
+    return lead_lag_between(sa, sb, max_lag=min(max(max_lag, 1), 120))
+
+
+def changepoints_of(actor: Any, values: Sequence[float | None]) -> dict[str, Any]:
+    from epiaid.core.errors import TooLarge
+
+    actor = _allowed(actor, "trends.changepoints")
+    if len(values) > MAX_VALUES:
+        raise TooLarge(f"at most {MAX_VALUES} values")
+    _staff(actor, "analyse", "trends.changepoints", n=len(values))
+    found = changepoints_for(values)
+    return {"cps": [c["index"] for c in found], "detail": found}
+
+
+def related_words(
+    actor: Any, term: str, since: date | None = None, until: date | None = None, top: int = 20
+) -> dict[str, Any]:
+    _staff(actor, "view", "trends.related", term=term[:100])
+    try:
+        return related(term[:100], since, until, top=min(max(top, 1), 200))
+    except ValueError as exc:
+        raise _unusable(exc) from exc
+
+
+def related_around(actor: Any, term: str, day: date, window_days: int = 14) -> dict[str, Any]:
+    _staff(actor, "view", "trends.related", term=term[:100], day=day.isoformat())
+    try:
+        return compare_around(term[:100], day, window_days=min(max(window_days, 1), 365))
+    except ValueError as exc:
+        raise _unusable(exc) from exc
+
+
+def news_volume_of(actor: Any, term: str) -> dict[str, Any]:
+    _staff(actor, "view", "trends.news_volume", term=term[:100])
+    try:
+        variants = term_variants(term[:100])
+    except ValueError as exc:
+        raise _unusable(exc) from exc
+    return {"term": term[:100], **news_volume(variants)}
+
+
+def media_of(actor: Any, since: date | None = None, until: date | None = None) -> dict[str, Any]:
+    _staff(actor, "view", "trends.media")
+    return media(since, until)
+
+
+def upload_view_log(actor: Any, views: bytes, articles: bytes) -> dict[str, Any]:
+    """An article-view log (outlet, article_id, ts) with its article table, imported (audited)."""
+    import io
+
+    from epiaid.core.korean import TextError, decode_bytes
+
+    actor = _allowed(actor, "trends.views")
+    _too_large(len(views), MAX_UPLOAD * 10, "the view log")
+    _too_large(len(articles), MAX_UPLOAD * 10, "the article table")
+    try:
+        view_frame = pd.read_csv(io.StringIO(decode_bytes(views)[0]), dtype=str)
+        article_frame = pd.read_csv(io.StringIO(decode_bytes(articles)[0]), dtype=str).fillna("")
+        missing = [c for c in ("article_id", "outlet", "title", "published") if c not in article_frame.columns]
+        if missing:
+            raise ValueError(f"article table lacks column(s) {', '.join(missing)}")
+        result = import_view_log(view_frame, article_frame)
+    except (TextError, ValueError, pd.errors.ParserError) as exc:
+        raise _unusable(exc) from exc
+    _staff(actor, "import", "trends.views", **{k: v for k, v in result.items() if k != "notes"})
+    return result
+
+
+def upload_articles(actor: Any, data: bytes, fallback_date: date | None = None) -> dict[str, Any]:
+    from epiaid.core.korean import TextError
+    from epiaid.trends.engine.articles import read_articles
+
+    actor = _allowed(actor, "trends.articles")
+    _too_large(len(data), MAX_UPLOAD * 10, "file")
+    try:
+        table = read_articles(data, fallback_date=fallback_date.isoformat() if fallback_date else None)
+    except (TextError, ValueError) as exc:
+        raise _unusable(exc) from exc
+    added = save_articles(table)
+    _staff(actor, "import", "trends.articles", rows=len(table.frame), added=added)
+    return {"rows": len(table.frame), "added": added, "notes": [str(i) for i in table.issues]}
+
+
+def page_opened(actor: Any, series: TrendSeries | None, term: str) -> None:
+    """The trends page shows series, related words and media reads at once: one audit event for it."""
+    _staff(actor, "view", "trends.page", series.pk if series else None, term=term)
+
+
+def chosen_series(ids: Sequence[int]) -> list[TrendSeries]:
+    """The series a report is about: those named, or every search series; 404 when there are none."""
+    from epiaid.core.errors import NotFound
+
+    qs = TrendSeries.objects.filter(pk__in=ids) if ids else TrendSeries.objects.filter(kind=TrendSeries.Kind.SEARCH)
+    objs = list(qs)
+    if not objs:
+        raise NotFound("no series to report on", code="no_series")
+    return objs
+
+
+def request_report(actor: Any, ids: Sequence[int], since: date | None, fmt: str) -> Any:
+    """Ask a worker for the HTML or PDF report of the chosen series (audited as an export)."""
+    from epiaid.core.jobs.service import submit
+    from epiaid.trends.jobs import REPORT
+
+    actor = _allowed(actor, "trends.report")
+    objs = chosen_series(ids)
+    chosen = [o.pk for o in objs]
+    job = submit(REPORT, chosen, since.isoformat() if since else "", fmt, actor=actor.user, ref="trends.report")
+    _staff(actor, "export", "trends.report", job.pk, series=chosen, format=fmt)
+    return job
+
+
+def changepoints_table(actor: Any, ids: Sequence[int], since: date | None) -> str:
+    """The change points of the chosen series as CSV (audited as an export)."""
+    actor = _allowed(actor, "trends.report")
+    objs = chosen_series(ids)
+    result = report_result(objs, since=since)
+    _staff(actor, "export", "trends.report", series=[o.pk for o in objs], format="csv")
+    return str(report.changepoint_rows(result).to_csv(index=False))

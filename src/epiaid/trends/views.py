@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Max, Min
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from epiaid.core.audit import record
-from epiaid.core.roles import Role, role_required
+from epiaid.core.actors import Actor
+from epiaid.core.jobs.service import JobRefused
+from epiaid.core.roles import role_required
 from epiaid.trends import services
 from epiaid.trends.models import Article, Event, TrendSeries
-
-TRENDS_ROLES = (Role.HEALTH_STAFF, Role.PROGRAMME_OFFICER)
+from epiaid.trends.services import TRENDS_ROLES
 
 
 def _day(value: str | None) -> date | None:
@@ -75,7 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
     compare = services.compare_around(term, at) if at else None
     media = services.media()
     graph = services.network(top_words=30)
-    record(request, "view", "trends.page", object_id=series.pk if series else None, detail={"term": term})
+    services.page_opened(Actor.from_request(request), series, term)
     import networkx as nx
 
     pos = nx.spring_layout(graph, seed=1) if len(graph) else {}
@@ -108,29 +108,19 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chosen_series(request: HttpRequest) -> list[TrendSeries]:
+def _chosen_ids(request: HttpRequest) -> list[int]:
     params = request.POST if request.method == "POST" else request.GET
-    ids = [int(i) for i in params.getlist("series") if i.isdigit()]
-    qs = TrendSeries.objects.filter(pk__in=ids) if ids else TrendSeries.objects.filter(kind=TrendSeries.Kind.SEARCH)
-    objs = list(qs)
-    if not objs:
-        raise Http404("no series to report on")
-    return objs
+    return [int(i) for i in params.getlist("series") if i.isdigit()]
 
 
 def _report_job(request: HttpRequest, fmt: str) -> HttpResponse:
     """Ask a worker for the HTML or PDF report of the chosen series; the job page offers the download."""
-    from epiaid.core.jobs.service import JobRefused, submit
-    from epiaid.trends.jobs import REPORT
-
-    objs = _chosen_series(request)
-    since = _day(request.POST.get("since"))
-    ids = [o.pk for o in objs]
     try:
-        job = submit(REPORT, ids, since.isoformat() if since else "", fmt, actor=request.user, ref="trends.report")
+        job = services.request_report(
+            Actor.from_request(request), _chosen_ids(request), _day(request.POST.get("since")), fmt
+        )
     except JobRefused as exc:
-        return HttpResponse(str(exc), status=429, content_type="text/plain; charset=utf-8")
-    record(request, "export", "trends.report", object_id=job.pk, detail={"series": ids, "format": fmt})
+        return HttpResponse(exc.message, status=429, content_type="text/plain; charset=utf-8")
     return redirect("job", job_id=job.pk)
 
 
@@ -151,12 +141,10 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 @role_required(*TRENDS_ROLES)
 def changepoints_csv(request: HttpRequest) -> HttpResponse:
     """The change points as CSV, at once: a table, no chart to draw."""
-    from epiaid.trends.engine import report
-
-    objs = _chosen_series(request)
-    result = services.report_result(objs, since=_day(request.GET.get("since")))
-    record(request, "export", "trends.report", detail={"series": [o.pk for o in objs], "format": "csv"})
-    response = HttpResponse(report.changepoint_rows(result).to_csv(index=False), content_type="text/csv; charset=utf-8")
+    table = services.changepoints_table(
+        Actor.from_request(request), _chosen_ids(request), _day(request.GET.get("since"))
+    )
+    response = HttpResponse(table, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="epiaid-trends-changepoints.csv"'
     return response
 
