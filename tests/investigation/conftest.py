@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from epiaid.core.actors import Actor
 from epiaid.investigation.engine.synth import PlantedTruth, SynthConfig, population_frame
 
 
@@ -118,7 +119,10 @@ def _ensure_case(number: str) -> None:
     except ImportError:
         return
     if not case_exists(number):
-        create_case(None, {"number": number, "confirmed_date": ISOLATION, "province": "Seoul", "city": "Jung-gu"})
+        create_case(
+            Actor.system("test-setup"),
+            {"number": number, "confirmed_date": ISOLATION, "province": "Seoul", "city": "Jung-gu"},
+        )
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from epiaid.core.actors import Actor
 from epiaid.core.geo import haversine_m
 from epiaid.core.models import AuditEvent
 from epiaid.core.roles import Role
@@ -229,6 +230,7 @@ def test_investigations_publish_visits_through_the_public_service(outbreak: dict
                 "category": "station",
             }
         ],
+        actor=Actor.system("investigation-test"),
     )
     assert count == 1
     visit = Visit.objects.get(place_name="대구역")

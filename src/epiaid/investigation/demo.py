@@ -50,11 +50,12 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
     )
     subject = truth.index_pids[0]
     try:
+        from epiaid.core.actors import Actor
         from epiaid.situation.services import case_exists, create_case
 
         if not case_exists(DEMO_CASE):
             create_case(
-                None,
+                Actor.system("demo"),
                 {
                     "number": DEMO_CASE,
                     "confirmed_date": dt.date(2020, 3, 6),

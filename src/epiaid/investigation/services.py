@@ -750,7 +750,8 @@ def publish_visits(
         for s in chosen
     ]
     try:
-        count = int(situation_publish(inv.case_number, visits, actor=actor, request=request))
+        who = Actor.from_request(request, actor) if request is not None else Actor.of(actor)
+        count = int(situation_publish(inv.case_number, visits, actor=who))
     except EditError as exc:
         raise _refuse(
             BadInput,

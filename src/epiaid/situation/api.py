@@ -17,28 +17,27 @@ from ninja import File, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from epiaid.core.audit import record
+from epiaid.core.actors import Actor
 from epiaid.core.geo import BBox, CoordinateError
 from epiaid.core.roles import Role, RoleAuth
-from epiaid.situation.models import Case, Clinic, Cluster, Visit
-from epiaid.situation.services import editing
-from epiaid.situation.services.disclosure import current_policy
-from epiaid.situation.services.importers import IMPORTERS, ImportFileError
+from epiaid.situation.models import Clinic, Cluster, Visit
+from epiaid.situation.services import editing, staff
+from epiaid.situation.services.disclosure import current_policy, staff_visit
 from epiaid.situation.services.queries import (
+    MAX_LIMIT,
     VisitFilter,
     case_dict,
     clinic_dict,
     cluster_dict,
     nearest_clinics,
-    serialise_visits,
-    visits_for,
+    visit_filter,
+    visit_page,
     visits_geojson,
 )
 
 router = Router()
 STAFF_READ = RoleAuth(Role.HEALTH_STAFF, Role.INVESTIGATOR)
 STAFF_WRITE = RoleAuth(Role.HEALTH_STAFF)
-MAX_LIMIT = 10_000
 
 
 class VisitQuery(Schema):
@@ -53,56 +52,31 @@ class VisitQuery(Schema):
 
 
 def _filter(query: VisitQuery, case: str | None = None) -> VisitFilter:
-    if not 1 <= query.limit <= MAX_LIMIT:
-        raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}")
-    if query.offset < 0:
-        raise HttpError(400, "offset must not be negative")
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise HttpError(400, "date_from is after date_to")
-    try:
-        bbox = BBox.parse(query.bbox) if query.bbox else None
-    except CoordinateError as exc:
-        raise HttpError(400, str(exc)) from exc
-    return VisitFilter(
+    return visit_filter(
         date_from=query.date_from,
         date_to=query.date_to,
         region=query.region,
-        bbox=bbox,
+        bbox=query.bbox,
         category=query.category,
         text=query.q,
         case=case,
+        limit=query.limit,
+        offset=query.offset,
     )
 
 
-def _page(
-    query: VisitQuery,
-    *,
-    staff: bool,
-    flt: VisitFilter,
-    include_undisclosed: bool = False,
-) -> dict[str, Any]:
-    visits = visits_for(staff=staff, flt=flt, include_undisclosed=include_undisclosed)
-    total = visits.count()
-    rows = serialise_visits(visits[query.offset : query.offset + query.limit], staff=staff)
-    policy = current_policy()
-    return {
-        "count": total,
-        "limit": query.limit,
-        "offset": query.offset,
-        "as_of": policy.as_of.isoformat(),
-        "window_days": policy.window_days,
-        "results": rows,
-    }
+def _page(query: VisitQuery, flt: VisitFilter) -> dict[str, Any]:
+    return visit_page(flt, limit=query.limit, offset=query.offset, staff=False)
 
 
 @router.get("/visits", summary="Disclosed visits inside the public disclosure window")
 def public_visits(request: HttpRequest, query: Query[VisitQuery]) -> dict[str, Any]:
-    return _page(query, staff=False, flt=_filter(query))
+    return _page(query, _filter(query))
 
 
 @router.get("/visits.geojson", summary="Disclosed visits as a GeoJSON FeatureCollection")
 def public_visits_geojson(request: HttpRequest, query: Query[VisitQuery]) -> dict[str, Any]:
-    page = _page(query, staff=False, flt=_filter(query))
+    page = _page(query, _filter(query))
     return {**visits_geojson(page.pop("results")), "meta": page}
 
 
@@ -185,9 +159,13 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
 def staff_visits(
     request: HttpRequest, query: Query[VisitQuery], case: str | None = None, include_undisclosed: bool = True
 ) -> dict[str, Any]:
-    page = _page(query, staff=True, flt=_filter(query, case), include_undisclosed=include_undisclosed)
-    record(request, "list", "situation.visit", detail={"count": len(page["results"]), "case": case})
-    return page
+    return staff.visits(
+        Actor.from_request(request),
+        _filter(query, case),
+        limit=query.limit,
+        offset=query.offset,
+        include_undisclosed=include_undisclosed,
+    )
 
 
 @router.get("/staff/cases", auth=STAFF_READ, summary="Confirmed cases with personal data (staff, audited)")
@@ -199,29 +177,19 @@ def staff_cases(
     limit: int = 500,
     offset: int = 0,
 ) -> dict[str, Any]:
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise HttpError(400, f"limit must be 1..{MAX_LIMIT} and offset ≥ 0")
-    rows = Case.objects.select_related("cluster")
-    if region:
-        from epiaid.core.korean import province_en
-
-        rows = rows.filter(province=province_en(region) or region)
-    if confirmed_from:
-        rows = rows.filter(confirmed_date__gte=confirmed_from)
-    if confirmed_to:
-        rows = rows.filter(confirmed_date__lte=confirmed_to)
-    page = [case_dict(c) for c in rows[offset : offset + limit]]
-    record(request, "list", "situation.case", detail={"count": len(page)})
-    return {"count": rows.count(), "limit": limit, "offset": offset, "results": page}
+    return staff.cases(
+        Actor.from_request(request),
+        region=region,
+        confirmed_from=confirmed_from,
+        confirmed_to=confirmed_to,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/staff/cases/{number}", auth=STAFF_READ, summary="One case with all its visits (staff, audited)")
 def staff_case(request: HttpRequest, number: str) -> dict[str, Any]:
-    case = Case.objects.select_related("cluster").filter(number=number).first()
-    if case is None:
-        raise HttpError(404, f"unknown case {number!r}")
-    record(request, "view", "situation.case", object_id=number)
-    return case_dict(case, with_visits=True)
+    return case_dict(staff.case(Actor.from_request(request), number), with_visits=True)
 
 
 class CaseIn(Schema):
@@ -259,34 +227,21 @@ class VisitPatch(Schema):
     disclosed: bool | None = None
 
 
-def _edit(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except editing.EditError as exc:
-        raise HttpError(400, str(exc)) from exc
-
-
 @router.post("/staff/cases", auth=STAFF_WRITE, summary="Create a case (health staff)")
 def create_case(request: HttpRequest, payload: CaseIn) -> dict[str, Any]:
-    return case_dict(_edit(editing.create_case, request, payload.dict()))
+    return case_dict(editing.create_case(Actor.from_request(request), payload.dict()))
 
 
 @router.post("/staff/cases/{number}/visits", auth=STAFF_WRITE, summary="Add a visit to a case")
 def add_visit(request: HttpRequest, number: str, payload: VisitIn) -> dict[str, Any]:
-    case = Case.objects.filter(number=number).first()
-    if case is None:
-        raise HttpError(404, f"unknown case {number!r}")
-    from epiaid.situation.services.disclosure import staff_visit
-
-    return staff_visit(_edit(editing.add_visit, request, case, payload.dict()))
+    actor = Actor.from_request(request)
+    return staff_visit(editing.add_visit(actor, staff.case(actor, number), payload.dict()))
 
 
 @router.patch("/staff/visits/{visit_id}", auth=STAFF_WRITE, summary="Edit a visit or toggle its disclosure")
 def patch_visit(request: HttpRequest, visit_id: int, payload: VisitPatch) -> dict[str, Any]:
     visit = get_object_or_404(Visit.objects.select_related("case"), id=visit_id)
-    from epiaid.situation.services.disclosure import staff_visit
-
-    return staff_visit(_edit(editing.update_visit, request, visit, payload.dict(exclude_none=True)))
+    return staff_visit(editing.update_visit(Actor.from_request(request), visit, payload.dict(exclude_none=True)))
 
 
 ImportKind = Literal["ds4c-clusters", "ds4c-cases", "ds4c-routes", "coronamap", "clinics", "template"]
@@ -294,20 +249,4 @@ ImportKind = Literal["ds4c-clusters", "ds4c-cases", "ds4c-routes", "coronamap", 
 
 @router.post("/staff/imports/{kind}", auth=STAFF_WRITE, summary="Import a file (idempotent; per-row report)")
 def import_file(request: HttpRequest, kind: ImportKind, file: UploadedFile = File(...)) -> dict[str, Any]:
-    data = file.read()
-    try:
-        report = IMPORTERS[kind](data)
-    except ImportFileError as exc:
-        record(request, "import", f"situation.{kind}", detail={"error": str(exc), "file": file.name})
-        raise HttpError(400, f"{file.name}: {exc}") from exc
-    record(
-        request,
-        "import",
-        f"situation.{kind}",
-        detail={
-            "file": file.name,
-            **{k: v for k, v in report.as_dict().items() if k != "rejected"},
-            "rejected": len(report.rejected),
-        },
-    )
-    return report.as_dict()
+    return staff.import_file(Actor.from_request(request), kind, file.name or "upload", file.read())

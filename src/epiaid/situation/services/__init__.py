@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
-
 from epiaid.situation.services.disclosure import DisclosurePolicy, current_policy, set_policy
 from epiaid.situation.services.editing import EditError, add_visit, create_case, set_disclosed, update_visit
 from epiaid.situation.services.importers import ImportFileError, ImportReport
@@ -28,9 +26,7 @@ def case_exists(number: str) -> bool:
     return Case.objects.filter(number=number).exists()
 
 
-def publish_visits(
-    case_number: str, visits: list[dict[str, Any]], *, actor: Any = None, request: HttpRequest | None = None
-) -> int:
+def publish_visits(case_number: str, visits: list[dict[str, Any]], *, actor: Any) -> int:
     """Create disclosed visits for a case (from an investigation); all or nothing. Returns the count.
 
     Each dict needs ``place_name``, ``lat``, ``lng``, ``date`` and may carry ``start``/``end``
@@ -48,7 +44,7 @@ def publish_visits(
         for item in visits:
             start, end = item.get("start"), item.get("end")
             add_visit(
-                request,
+                actor,
                 case,
                 {
                     **item,
@@ -57,7 +53,6 @@ def publish_visits(
                     "disclosed": True,
                 },
                 source=Source.INVESTIGATION,
-                actor=actor,
             )
     return len(visits)
 

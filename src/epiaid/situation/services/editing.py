@@ -1,7 +1,9 @@
 """Write side for staff: create/edit cases and visits, toggle disclosure, publish from investigations.
 
-Every write is audited by the caller's request; validation reuses the importers' field rules so a
-visit typed in the editor and one imported from a CSV obey the same checks.
+Each function takes the acting :class:`~epiaid.core.actors.Actor`, checks its role (health staff;
+an investigator only to publish an investigation's visits) and writes the audit event; validation
+reuses the importers' field rules so a visit typed in the editor and one imported from a CSV obey the
+same checks.
 """
 
 from __future__ import annotations
@@ -10,18 +12,29 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 
-from epiaid.core.audit import record
+from epiaid.core.access import require
+from epiaid.core.actors import Actor
+from epiaid.core.audit import AuditAction, event
+from epiaid.core.errors import BadInput
 from epiaid.core.geo import CoordinateError, check_korea
 from epiaid.core.korean import TextError, plain_text, province_en
+from epiaid.core.roles import Role
 from epiaid.situation.models import Case, Source, Visit
 
 
-class EditError(ValueError):
+class EditError(BadInput, ValueError):
+    """A field that cannot be stored, named (400)."""
+
+    code = "bad_field"
+
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
+
+
+def _editor(actor: Actor | Any, target: str, object_id: Any = None, *also: Role) -> Actor:
+    return require(actor, Role.HEALTH_STAFF, *also, target=target, object_id=object_id)
 
 
 def _clean_text(value: Any, field: str, *, required: bool = False, max_length: int = 200) -> str:
@@ -72,7 +85,8 @@ def clean_visit_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_case(request: HttpRequest | None, data: dict[str, Any], *, actor: Any = None) -> Case:
+def create_case(actor: Actor | Any, data: dict[str, Any]) -> Case:
+    actor = _editor(actor, "situation.case")
     number = _clean_text(data.get("number"), "number", required=True, max_length=40)
     if Case.objects.filter(number=number).exists():
         raise EditError("number", f"case {number} already exists")
@@ -85,7 +99,7 @@ def create_case(request: HttpRequest | None, data: dict[str, Any], *, actor: Any
         infection_case=_clean_text(data.get("infection_case"), "infection_case"),
         infected_by=_clean_text(data.get("infected_by"), "infected_by", max_length=40),
     )
-    record(request, "create", "situation.case", object_id=case.number, actor=actor)
+    event(actor, AuditAction.CREATE, "situation.case", object_id=case.number)
     return case
 
 
@@ -93,8 +107,9 @@ CASE_TEXT_FIELDS = ("province", "city", "infection_case", "infected_by")
 
 
 @transaction.atomic
-def update_case(request: HttpRequest | None, case: Case, data: dict[str, Any]) -> Case:
+def update_case(actor: Actor | Any, case: Case, data: dict[str, Any]) -> Case:
     """Edit a case's epidemiological fields (the number is its identity and never changes)."""
+    actor = _editor(actor, "situation.case", case.number)
     changed = []
     for name in CASE_TEXT_FIELDS:
         if name in data:
@@ -111,30 +126,30 @@ def update_case(request: HttpRequest | None, case: Case, data: dict[str, Any]) -
             raise EditError("confirmed_date", f"is not a date: {raw!r}") from exc
         changed.append("confirmed_date")
     case.save()
-    record(request, "update", "situation.case", object_id=case.number, detail={"fields": changed})
+    event(actor, AuditAction.UPDATE, "situation.case", object_id=case.number, detail={"fields": changed})
     return case
 
 
 @transaction.atomic
-def add_visit(
-    request: HttpRequest | None, case: Case, data: dict[str, Any], *, source: str = Source.MANUAL, actor: Any = None
-) -> Visit:
+def add_visit(actor: Actor | Any, case: Case, data: dict[str, Any], *, source: str = Source.MANUAL) -> Visit:
+    publishers = (Role.INVESTIGATOR,) if source == Source.INVESTIGATION else ()
+    actor = _editor(actor, "situation.visit", case.number, *publishers)
     fields = clean_visit_fields(data)
     key = f"{case.number}|{datetime.now().timestamp()}|{Visit.objects.count()}"
     visit = Visit.objects.create(case=case, source=source, source_key=key, **fields)
-    record(
-        request,
-        "create",
+    event(
+        actor,
+        AuditAction.CREATE,
         "situation.visit",
         object_id=visit.id,
         detail={"case": case.number, "disclosed": visit.disclosed},
-        actor=actor,
     )
     return visit
 
 
 @transaction.atomic
-def update_visit(request: HttpRequest | None, visit: Visit, data: dict[str, Any]) -> Visit:
+def update_visit(actor: Actor | Any, visit: Visit, data: dict[str, Any]) -> Visit:
+    actor = _editor(actor, "situation.visit", visit.id)
     merged = {
         "date": visit.date,
         "start_time": visit.start_time,
@@ -151,13 +166,14 @@ def update_visit(request: HttpRequest | None, visit: Visit, data: dict[str, Any]
     for name, value in clean_visit_fields(merged).items():
         setattr(visit, name, value)
     visit.save()
-    record(request, "update", "situation.visit", object_id=visit.id, detail={"fields": sorted(data)})
+    event(actor, AuditAction.UPDATE, "situation.visit", object_id=visit.id, detail={"fields": sorted(data)})
     return visit
 
 
 @transaction.atomic
-def set_disclosed(request: HttpRequest | None, visit: Visit, disclosed: bool) -> Visit:
+def set_disclosed(actor: Actor | Any, visit: Visit, disclosed: bool) -> Visit:
+    actor = _editor(actor, "situation.visit", visit.id)
     visit.disclosed = disclosed
     visit.save(update_fields=["disclosed", "updated_at"])
-    record(request, "update", "situation.visit", object_id=visit.id, detail={"disclosed": disclosed})
+    event(actor, AuditAction.UPDATE, "situation.visit", object_id=visit.id, detail={"disclosed": disclosed})
     return visit

@@ -160,3 +160,54 @@ def case_dict(case: Case, *, with_visits: bool = False) -> dict[str, Any]:
     if with_visits:
         data["visits"] = [staff_visit(v) for v in case.visits.all()]
     return data
+
+
+#: Most rows one page of visits, cases or clinics may ask for.
+MAX_LIMIT = 10_000
+
+
+def visit_filter(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    region: str | None = None,
+    bbox: str | None = None,
+    category: str | None = None,
+    text: str | None = None,
+    case: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> VisitFilter:
+    """A validated filter from query parameters; a bad one is refused naming the parameter (400)."""
+    from epiaid.core.errors import BadInput
+    from epiaid.core.geo import CoordinateError
+
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInput(f"limit must be between 1 and {MAX_LIMIT}", code="bad_limit")
+    if offset < 0:
+        raise BadInput("offset must not be negative", code="bad_offset")
+    if date_from and date_to and date_from > date_to:
+        raise BadInput("date_from is after date_to", code="bad_dates")
+    try:
+        box = BBox.parse(bbox) if bbox else None
+    except CoordinateError as exc:
+        raise BadInput(str(exc), code="bad_bbox") from exc
+    return VisitFilter(
+        date_from=date_from, date_to=date_to, region=region, bbox=box, category=category, text=text, case=case
+    )
+
+
+def visit_page(
+    flt: VisitFilter, *, limit: int, offset: int, staff: bool, include_undisclosed: bool = False
+) -> dict[str, Any]:
+    """One page of visits with the policy it was cut by (public pages see only what the policy shows)."""
+    visits = visits_for(staff=staff, flt=flt, include_undisclosed=include_undisclosed)
+    policy = current_policy()
+    return {
+        "count": visits.count(),
+        "limit": limit,
+        "offset": offset,
+        "as_of": policy.as_of.isoformat(),
+        "window_days": policy.window_days,
+        "results": serialise_visits(visits[offset : offset + limit], staff=staff),
+    }
