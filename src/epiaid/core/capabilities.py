@@ -86,6 +86,15 @@ CAPABILITIES: tuple[Capability, ...] = (
         "폐렴 소견, 중증도, 히트맵, 판독 목록.",
         False,
     ),
+    Capability(
+        "epiaid.programmes",
+        "programmes",
+        "Support programmes",
+        "지원사업",
+        "Compute allocation, data and cloud vouchers: apply, review, decide, provision, pay.",
+        "컴퓨팅 자원·데이터·클라우드 바우처: 신청, 심사, 선정, 배정, 지급.",
+        True,
+    ),
 )
 
 CAPABILITY_APPS: tuple[str, ...] = tuple(c.app for c in CAPABILITIES)
