@@ -32,7 +32,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PIP) install -q -e ".[assay,dev,spark,docking]"
+	$(PIP) install -q -e ".[assay,dev,spark,docking,voice]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -47,13 +47,15 @@ src/epiaid/core/static/vendor/.built: frontend/package.json frontend/package-loc
 	cp -r frontend/node_modules/leaflet.markercluster/dist/. src/epiaid/core/static/vendor/markercluster/
 	touch $@
 
-## Debian packages the test suite drives for real: Chromium, PostgreSQL, Java for Spark.
+## Debian packages the test suite drives for real: Chromium, PostgreSQL, Java for Spark, espeak-ng and sipp (care-call voice).
 system-test-deps:
 	@need=""; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
 	fc-list 2>/dev/null | grep -qi nanum || need="$$need fonts-nanum"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 	command -v java >/dev/null || need="$$need openjdk-17-jre-headless"; \
+	command -v espeak-ng >/dev/null || need="$$need espeak-ng"; \
+	command -v sipp >/dev/null || need="$$need sip-tester"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -qq $$need >/dev/null; fi
 
 lint:
