@@ -95,6 +95,15 @@ CAPABILITIES: tuple[Capability, ...] = (
         "컴퓨팅 자원·데이터·클라우드 바우처: 신청, 심사, 선정, 배정, 지급.",
         True,
     ),
+    Capability(
+        "epiaid.chatbot",
+        "chatbot",
+        "Public-information chatbot",
+        "코로나19 상담 챗봇",
+        "Answers from the FAQ and our own map and mask data, self-check, staff hand-off.",
+        "FAQ와 지도·마스크 자료로 답하고, 자가진단, 상담원 연결.",
+        True,
+    ),
 )
 
 CAPABILITY_APPS: tuple[str, ...] = tuple(c.app for c in CAPABILITIES)
