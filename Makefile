@@ -47,7 +47,8 @@ src/epiaid/core/static/vendor/.built: frontend/package.json frontend/package-loc
 	cp -r frontend/node_modules/leaflet.markercluster/dist/. src/epiaid/core/static/vendor/markercluster/
 	touch $@
 
-## Debian packages the test suite drives for real: Chromium, PostgreSQL, Java for Spark, espeak-ng and sipp (care-call voice).
+## Debian packages the test suite drives for real: Chromium, PostgreSQL, Java for Spark, espeak-ng and sipp (care-call voice),
+## slurm-wlm + slurmdbd + mariadb-server + munge (programmes: the tests start their own single-node Slurm, no systemd).
 system-test-deps:
 	@need=""; \
 	command -v chromium >/dev/null || need="$$need chromium"; \
@@ -56,6 +57,10 @@ system-test-deps:
 	command -v java >/dev/null || need="$$need openjdk-17-jre-headless"; \
 	command -v espeak-ng >/dev/null || need="$$need espeak-ng"; \
 	command -v sipp >/dev/null || need="$$need sip-tester"; \
+	[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] || need="$$need slurm-wlm"; \
+	[ -x /usr/sbin/slurmdbd ] || need="$$need slurmdbd"; \
+	[ -x /usr/sbin/mariadbd ] || need="$$need mariadb-server"; \
+	[ -x /usr/sbin/munged ] || need="$$need munge"; \
 	if [ -n "$$need" ]; then echo "installing:$$need"; $(SUDO) $(APT_GET) update -qq && $(SUDO) $(APT_GET) install -qq $$need >/dev/null; fi
 
 lint:

@@ -116,3 +116,13 @@ def test_noslurm_charge_past_the_limit_is_refused_and_not_counted(tmp_path: Path
     with pytest.raises(LimitExceeded):
         b.charge("small", {"cpu": 3})
     assert b.usage(["small"])["small"] == {"cpu": 8}
+
+
+def test_slurm_cli_without_the_tools_says_the_backend_is_unavailable(tmp_path: Path) -> None:
+    from epiaid.programmes.engine import BackendUnavailable
+
+    cli = SlurmCLI(bin_dir=tmp_path)
+    with pytest.raises(BackendUnavailable, match="sacct not found"):
+        cli.usage(["covid"])
+    with pytest.raises(BackendUnavailable, match="sacctmgr not found"):
+        cli.ensure_account("covid", description="", qos="covid-q", tres_minutes={"cpu": 1})

@@ -52,6 +52,7 @@ __all__ = [
     "ComputeBackend",
     "ComputeError",
     "InvalidName",
+    "JobRecord",
     "LimitExceeded",
     "NoSlurm",
     "NotProvisioned",
@@ -209,13 +210,31 @@ class AccountInfo:
     open: bool = True
 
 
+@dataclass
+class JobRecord:
+    """One job allocation as ``sacct`` reports it (TRES counts; memory in MB)."""
+
+    job_id: str
+    account: str
+    state: str
+    tres: dict[str, float]
+    elapsed_s: int
+    start: str
+    end: str
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in ("PENDING", "RUNNING", "REQUEUED", "RESIZING", "SUSPENDED", "")
+
+
 @runtime_checkable
 class ComputeBackend(Protocol):
     name: str
 
     def ensure_account(self, account: str, *, description: str, qos: str, tres_minutes: dict[str, int]) -> None:
         """Create or update ``account`` with ``qos`` as its only/default QOS, ``GrpTRESMins=tres_minutes``
-        (hard limit, flags ``NoDecay,DenyOnLimit``); re-opens a closed account. Idempotent."""
+        (hard limit, flags ``NoDecay,DenyOnLimit``); re-opens a closed account. Idempotent.
+        Slurm keeps the description lower-cased (the account name when empty); so does NoSlurm."""
         ...
 
     def set_limit(self, account: str, tres_minutes: dict[str, int]) -> None:
@@ -294,7 +313,9 @@ class NoSlurm:
         limits = check_tres(tres_minutes)
         with self._state(write=True) as state:
             entry = state["accounts"].setdefault(account, {"usage": {}, "users": []})
-            entry.update(description=description, qos=qos, tres_minutes=limits, flags=list(REQUIRED_FLAGS), open=True)
+            # as Slurm keeps it: lower-cased, the account name when empty
+            entry.update(description=(description or account).lower(), qos=qos, tres_minutes=limits)
+            entry.update(flags=list(REQUIRED_FLAGS), open=True)
 
     def set_limit(self, account: str, tres_minutes: dict[str, int]) -> None:
         check_name(account)
@@ -346,16 +367,18 @@ class NoSlurm:
         with self._state(write=True) as state:
             self._get(state, account)["usage"] = used
 
-    def charge(self, account: str, tres_minutes: dict[str, int]) -> None:
-        """Record a job's TRES-minutes, refused as Slurm refuses it (closed account, or used + job > limit)."""
+    def charge(self, account: str, tres_minutes: dict[str, int], *, reserve: dict[str, int] | None = None) -> None:
+        """Record a job's TRES-minutes, refused as Slurm refuses it: a closed account, or used + ``reserve``
+        (what the job asked for, its time limit × TRES; default ``tres_minutes``) over the limit."""
         check_name(account)
         job = check_tres(tres_minutes)
+        asked = check_tres(reserve) if reserve is not None else job
         with self._state(write=True) as state:
             e = self._get(state, account)
             if not e["open"]:
                 raise LimitExceeded(f"account {account!r} is closed")
             used = e["usage"]
-            for tres, minutes in job.items():
+            for tres, minutes in asked.items():
                 limit = e["tres_minutes"].get(tres)
                 if limit is not None and used.get(tres, 0) + minutes > limit:
                     raise LimitExceeded(
@@ -565,40 +588,49 @@ class SlurmCLI:
             open=q.get("GrpJobs") != "0" and q.get("GrpSubmit") != "0",
         )
 
-    def usage(
-        self, accounts: list[str] | None = None, *, since: str = "2000-01-01T00:00:00"
-    ) -> dict[str, dict[str, int]]:
-        """Used TRES-minutes per account from ``sacct`` (the accounting database, never decayed).
-
-        Sums, over every job allocation (``-X``) of the accounts since ``since``, each allocated TRES ×
-        elapsed seconds / 60 — running jobs up to now, finished jobs in full — which is the quantity
-        Slurm charges against ``GrpTRESMins``.  Rounded down to whole minutes.
-        """
+    def jobs(self, accounts: list[str] | None = None, *, since: str = "2000-01-01T00:00:00") -> list[JobRecord]:
+        """Every job allocation (``sacct -X``) of ``accounts`` (all when ``None``) since ``since``."""
         for a in accounts or []:
             check_name(a)
         args = ["sacct", "--noheader", "--parsable2", "--allocations", "--allusers", "--duplicates",
-                f"--starttime={since}", "--endtime=now", "--format=Account,AllocTRES,ElapsedRaw,State"]  # fmt: skip
+                f"--starttime={since}", "--endtime=now",
+                "--format=JobIDRaw,Account,State,AllocTRES,ElapsedRaw,Start,End"]  # fmt: skip
         if self.cluster:
             args.append(f"--clusters={self.cluster}")
         if accounts is not None:
             if not accounts:
-                return {}
+                return []
             args.append(f"--accounts={','.join(accounts)}")
-        totals: dict[str, dict[str, float]] = {a: {} for a in accounts or []}
+        out: list[JobRecord] = []
         for line in self.run(args).splitlines():
             parts = line.split("|")
-            if len(parts) < 3 or not parts[0]:
+            if len(parts) < 7 or not parts[1]:
                 continue
-            acct, alloc, elapsed = parts[0], parts[1], parts[2]
-            seconds = float(elapsed or 0)
-            if seconds <= 0 or not alloc:
-                continue
-            bucket = totals.setdefault(acct, {})
-            for tres, count in parse_tres(alloc).items():
-                if tres == "billing":
-                    continue
-                bucket[tres] = bucket.get(tres, 0.0) + tres_count(count) * seconds / 60.0
-        return {a: {k: math.floor(v + 1e-9) for k, v in t.items()} for a, t in totals.items()}
+            job_id, acct, state, alloc, elapsed, start, end = parts[:7]
+            tres = {k: tres_count(v) for k, v in parse_tres(alloc).items() if k != "billing"}
+            out.append(JobRecord(job_id, acct, state.split()[0] if state else "", tres, int(elapsed or 0), start, end))
+        return out
+
+    def usage_seconds(self, accounts: list[str] | None = None) -> dict[str, dict[str, float]]:
+        """Used TRES-seconds per account: allocated TRES × elapsed seconds, summed over job allocations."""
+        totals: dict[str, dict[str, float]] = {a: {} for a in accounts or []}
+        for job in self.jobs(accounts):
+            bucket = totals.setdefault(job.account, {})
+            for tres, count in job.tres.items():
+                bucket[tres] = bucket.get(tres, 0.0) + count * job.elapsed_s
+        return totals
+
+    def usage(self, accounts: list[str] | None = None) -> dict[str, dict[str, int]]:
+        """Used TRES-minutes per account from ``sacct`` (the accounting database; never decayed).
+
+        Each allocated TRES × elapsed seconds / 60 over every job allocation of the account — running
+        jobs up to now, finished ones in full — which is what Slurm charges against ``GrpTRESMins``.
+        Totals are rounded *up* to whole minutes, so a portal never shows less than was used.
+        """
+        return {
+            a: {k: math.ceil(v / 60.0 - 1e-9) for k, v in t.items() if v > 0}
+            for a, t in self.usage_seconds(accounts).items()
+        }
 
     def qos_usage(self, qos: str) -> dict[str, int]:
         """The used minutes slurmctld counts against the QOS's GrpTRESMins (``scontrol show assoc_mgr``)."""
