@@ -169,8 +169,6 @@ def fast_path() -> Callable[..., tuple[int, dict[bytes, bytes], bytes]]:
 @pytest.fixture(autouse=True)
 def fresh_read_model() -> None:
     """Each test's database starts over (rolled back), so the process-wide read model must too."""
-    from epiaid.masks.engine.readmodel import EMPTY
-    from epiaid.masks.services import READ_MODEL
+    from epiaid.masks.services import reset_read_model
 
-    READ_MODEL.snapshot = EMPTY
-    READ_MODEL.loaded = False
+    reset_read_model()

@@ -112,18 +112,17 @@ Ask = Callable[..., Reply]
 
 
 @pytest.fixture
-def ask(monkeypatch: pytest.MonkeyPatch) -> Ask:
+def ask(settings: Any) -> Ask:
     """``ask(path_and_query, method=, headers=)``: the answer all three doors agree on, model-checked.
 
     The read model is loaded from the test database once a test has set its data up (``load``);
     the once-a-second check for other processes' changes is switched off so that a long test never
     reloads it from another thread.
     """
-    monkeypatch.setattr(services, "REFRESH_INTERVAL_S", 1e9)
+    settings.MASKS_REFRESH_INTERVAL_S = 1e9
 
     def call(target: str, method: str = "GET", headers: dict[str, str] | None = None) -> Reply:
-        if not services.READ_MODEL.loaded:
-            services.refresh_read_model(full=True)
+        services.fresh_snapshot()  # loads it once; later calls never check again
         path, _, query = target.partition("?")
         replies = {door: fn(method, path, query, headers or {}) for door, fn in DOORS.items()}
         first = replies["django"]
@@ -174,7 +173,7 @@ def paged(db: Any) -> int:
 def test_pages_send_totalCount_beside_count_page_and_totalPages(
     paged: int, ask: Ask, endpoint: str, items: str
 ) -> None:
-    total = paged if endpoint == "stores/json" else len(services.READ_MODEL.snapshot.sale_codes)
+    total = paged if endpoint == "stores/json" else len(services.fresh_snapshot().sale_codes)
     first = ask(V1 + endpoint + "?page=1&perPage=500").json()
     assert list(first) == ["count", "page", items, "totalCount", "totalPages"]
     assert (first["count"], first["page"], first["totalCount"], first["totalPages"]) == (500, "1", total, 3)

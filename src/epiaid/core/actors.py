@@ -21,6 +21,7 @@ class Actor:
     kind: ActorKind
     label: str
     user: Any = None  # the account behind a user or token actor
+    scope: str = ""  # what a seller token is bound to (its outlet's code)
     ip: str | None = None
     path: str = ""
     user_agent: str = ""

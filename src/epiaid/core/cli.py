@@ -171,6 +171,20 @@ def jobs() -> None:
     """Background jobs: list, show, retry, cancel (as the admin account named by --as)."""
 
 
+def cli_actor(username: str = "") -> Any:
+    """Who acts at the command line: the named account, or the operator as ``system:cli:<login>``.
+
+    Every capability's CLI passes this to its services, which check and audit as for any actor.
+    """
+    import getpass
+
+    from epiaid.core.actors import Actor
+
+    if not username:
+        return Actor.system(f"cli:{getpass.getuser()}")
+    return Actor.of(_job_actor(username))
+
+
 def _job_actor(username: str) -> Any:
     from django.contrib.auth import get_user_model
 

@@ -8,23 +8,20 @@ their session. v2 adds GeoJSON, filters, a change feed and ETags to the 2020 v1 
 from __future__ import annotations
 
 import gzip
-import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from epiaid.core.audit import record
+from epiaid.core.actors import Actor
 from epiaid.core.roles import Role, RoleAuth
 from epiaid.masks import services
 from epiaid.masks.engine import rationing
-from epiaid.masks.engine.readmodel import QueryError, dumps
 from epiaid.masks.engine.stock import RemainStat, remain_stat
 from epiaid.masks.models import SellerToken
+from epiaid.masks.services import intake
 
 router = Router()
 
@@ -33,36 +30,21 @@ class SellerTokenAuth(HttpBearer):
     """An outlet's own token (see ``services.authenticate_token`` for the replay guard)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> SellerToken:
-        try:
-            return services.authenticate_token(
-                token,
-                nonce=request.headers.get("X-Mask-Nonce"),
-                timestamp=request.headers.get("X-Mask-Timestamp"),
-            )
-        except services.TokenError as exc:
-            raise HttpError(exc.status, str(exc)) from None
+        return services.authenticate_token(  # a TokenError answers 401/409 through the API's handler
+            token,
+            nonce=request.headers.get("X-Mask-Nonce"),
+            timestamp=request.headers.get("X-Mask-Timestamp"),
+        )
 
 
 SELLER_AUTH = [SellerTokenAuth(), RoleAuth(Role.HEALTH_STAFF)]
 STAFF_AUTH = RoleAuth(Role.HEALTH_STAFF)
 
 
-def _actor(request: HttpRequest, code: str) -> str:
-    """Who is acting; a seller token may only act for its own outlet."""
+def _actor(request: HttpRequest) -> Actor:
+    """A seller token's actor (bound to its outlet) or the signed-in staff member."""
     auth = getattr(request, "auth", None)
-    if isinstance(auth, SellerToken):
-        if auth.outlet_id != code:
-            record(request, "denied", "masks.stock", object_id=code, detail={"seller_token": auth.prefix})
-            raise HttpError(403, f"this token belongs to outlet {auth.outlet_id}, not {code}")
-        return f"token:{auth.prefix}"
-    return str(request.user.get_username())
-
-
-def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except services.MasksError as exc:
-        raise HttpError(exc.status, str(exc)) from None
+    return intake.seller(auth, request) if isinstance(auth, SellerToken) else Actor.from_request(request)
 
 
 class StockOut(Schema):
@@ -115,13 +97,6 @@ class HaltIn(Schema):
     halted: bool
 
 
-def _audit_write(request: HttpRequest, action: str, code: str, detail: dict[str, Any]) -> None:
-    auth = getattr(request, "auth", None)
-    if isinstance(auth, SellerToken):
-        detail = {**detail, "seller_token": auth.prefix}
-    record(request, action, "masks.stock", object_id=code, detail=detail)
-
-
 @router.post(
     "/outlets/{code}/stock",
     auth=SELLER_AUTH,
@@ -129,18 +104,12 @@ def _audit_write(request: HttpRequest, action: str, code: str, detail: dict[str,
     summary="Report the stock on hand (seller token or health staff)",
 )
 def post_stock(request: HttpRequest, code: str, data: StockIn) -> StockOut:
-    actor = _actor(request, code)
-    stock = _call(services.report_stock, code, data.remain, actor, stock_at=data.stock_at)
-    _audit_write(request, "update", code, {"remain": data.remain})
-    return _stock_out(stock)
+    return _stock_out(intake.report_stock(_actor(request), code, data.remain, stock_at=data.stock_at))
 
 
 @router.post("/outlets/{code}/arrivals", auth=SELLER_AUTH, response=StockOut, summary="Record a delivery")
 def post_arrival(request: HttpRequest, code: str, data: ArrivalIn) -> StockOut:
-    actor = _actor(request, code)
-    stock = _call(services.record_arrival, code, data.quantity, actor, stock_at=data.stock_at)
-    _audit_write(request, "update", code, {"arrival": data.quantity})
-    return _stock_out(stock)
+    return _stock_out(intake.record_arrival(_actor(request), code, data.quantity, stock_at=data.stock_at))
 
 
 @router.post(
@@ -150,35 +119,17 @@ def post_arrival(request: HttpRequest, code: str, data: ArrivalIn) -> StockOut:
     summary="Record a sale; with buyer_id and birth_year the rationing rules are enforced",
 )
 def post_sale(request: HttpRequest, code: str, data: SaleIn) -> SaleOut:
-    actor = _actor(request, code)
-    if data.buyer_id is None:
-        if data.proxy is not None or data.birth_year is not None:
-            raise HttpError(400, "buyer_id is required with birth_year or proxy")
-        stock = _call(services.record_sale, code, data.quantity, actor)
-        _audit_write(request, "update", code, {"sale": data.quantity})
-        return SaleOut(**_stock_out(stock).dict())
-    if data.birth_year is None:
-        raise HttpError(400, "birth_year is required with buyer_id (the rotation day depends on it)")
-    result = _call(
-        services.purchase,
-        code,
-        buyer_id=data.buyer_id,
-        birth_year=data.birth_year,
-        quantity=data.quantity,
-        actor=actor,
-        proxy=data.proxy,
+    stock, result = intake.record_sale(
+        _actor(request), code, data.quantity, buyer_id=data.buyer_id, birth_year=data.birth_year, proxy=data.proxy
     )
-    _audit_write(request, "update", code, {"sale": data.quantity, "rationed": True, "proxy": str(data.proxy or "")})
-    stock = services.get_outlet(code).stock
+    if result is None:
+        return SaleOut(**_stock_out(stock).dict())
     return SaleOut(**_stock_out(stock).dict(), bought_this_week=result.bought_this_week, weekly_cap=result.weekly_cap)
 
 
 @router.post("/outlets/{code}/halt", auth=SELLER_AUTH, response=StockOut, summary="Halt or resume sales")
 def post_halt(request: HttpRequest, code: str, data: HaltIn) -> StockOut:
-    actor = _actor(request, code)
-    stock = _call(services.set_halted, code, data.halted, actor)
-    _audit_write(request, "update", code, {"halted": data.halted})
-    return _stock_out(stock)
+    return _stock_out(intake.set_halted(_actor(request), code, data.halted))
 
 
 class EventOut(Schema):
@@ -199,10 +150,7 @@ class EventOut(Schema):
     summary="Every stock change of an outlet, newest first",
 )
 def get_history(request: HttpRequest, code: str, limit: int = 200) -> list[Any]:
-    _actor(request, code)
-    events = _call(services.history, code, limit)
-    record(request, "view", "masks.stock_history", object_id=code)
-    return events
+    return intake.history(_actor(request), code, limit)
 
 
 class TokenOut(Schema):
@@ -217,16 +165,12 @@ class TokenOut(Schema):
     summary="Issue (rotate) an outlet's seller token (health staff)",
 )
 def post_token(request: HttpRequest, code: str) -> TokenOut:
-    token = _call(services.issue_token, code, str(request.user.get_username()))
-    record(request, "create", "masks.seller_token", object_id=code, detail={"prefix": token.split("_")[1]})
-    return TokenOut(code=code, token=token)
+    return TokenOut(code=code, token=intake.issue_token(Actor.from_request(request), code))
 
 
 @router.delete("/outlets/{code}/tokens", auth=STAFF_AUTH, summary="Revoke an outlet's seller tokens")
 def delete_tokens(request: HttpRequest, code: str) -> dict[str, int]:
-    revoked = _call(services.revoke_tokens, code)
-    record(request, "delete", "masks.seller_token", object_id=code, detail={"revoked": revoked})
-    return {"revoked": revoked}
+    return {"revoked": intake.revoke_tokens(Actor.from_request(request), code)}
 
 
 # -- public -----------------------------------------------------------------------------------------
@@ -234,11 +178,7 @@ def delete_tokens(request: HttpRequest, code: str) -> dict[str, int]:
 
 @router.get("/rationing", summary="Can I buy today? Allowed days for a birth year (public)")
 def get_rationing(request: HttpRequest, birth_year: int) -> dict[str, object]:
-    today = timezone.localtime().date()
-    try:
-        return rationing.can_buy_summary(birth_year, today, services.rules())
-    except rationing.RationingError as exc:
-        raise HttpError(400, str(exc)) from None
+    return intake.can_buy_today(birth_year)
 
 
 GZIP_MIN_BYTES = 64 * 1024
@@ -288,55 +228,18 @@ class V2Filter(Schema):
 
 @router.get("/v2/stores", summary="Outlets as GeoJSON with type/status/radius filters (ETag)")
 def v2_stores(request: HttpRequest, filters: Query[V2Filter]) -> HttpResponse:
-    snap = services.fresh_snapshot()
-    statuses = tuple(sorted(str(s) for s in filters.status or ()))
-    key = ("v2", filters.type, statuses, filters.lat, filters.lng, filters.m)
-    etag = f'"v{snap.version}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}"'
-
-    def build() -> bytes:
-        if (filters.lat is None) != (filters.lng is None):
-            raise HttpError(400, "give both lat and lng, or neither")
-        if filters.lat is not None:
-            try:
-                snap.by_geo(str(filters.lat), str(filters.lng), None if filters.m is None else str(filters.m))
-            except QueryError as exc:
-                raise HttpError(400, str(exc)) from None
-            codes = [c for _, c in snap.within(filters.lat, filters.lng or 0.0, filters.m or 1000)]
-        else:
-            codes = snap.codes
-
-        def make() -> bytes:
-            kept = []
-            for code in codes:
-                fragment = snap.feature_fragment.get(code)
-                if fragment is None or (filters.type and snap.outlets[code].type != filters.type):
-                    continue
-                sale = snap.sales.get(code)
-                if statuses and ((sale.remain_stat if sale else None) or "unknown") not in statuses:
-                    continue
-                kept.append(fragment)
-            head = dumps(
-                {
-                    "type": "FeatureCollection",
-                    "version": snap.version,
-                    "updated_at": snap.updated_at,
-                    "count": len(kept),
-                }
-            )
-            return head[:-1] + b',"features":[' + b",".join(kept) + b"]}"
-
-        return snap.cached(key, make)
-
+    etag, build = services.stores_geojson(
+        type=filters.type,
+        statuses=tuple(str(s) for s in filters.status or ()),
+        lat=filters.lat,
+        lng=filters.lng,
+        m=filters.m,
+    )
     return _etag_response(request, etag, build)
 
 
 @router.get("/v2/changes", summary="Change feed: outlets changed after version `since` (poll cheaply)")
 def v2_changes(request: HttpRequest, since: int = 0, limit: int = 5000) -> HttpResponse:
     """Poll with the returned ``version`` as the next ``since``; ``more`` says another page is waiting."""
-    if since < 0:
-        raise HttpError(400, "since must be 0 or a version returned by an earlier call")
-    if not 1 <= limit <= 5000:
-        raise HttpError(400, f"limit must be between 1 and 5000, got {limit}")
-    snap = services.fresh_snapshot()
-    etag = f'"v{snap.version}-since{since}-limit{limit}"'
-    return _etag_response(request, etag, lambda: dumps(services.changes_since(since, limit)))
+    etag, build = services.change_feed(since, limit)
+    return _etag_response(request, etag, build)

@@ -18,6 +18,7 @@ def import_stores(
         ..., exists=True, dir_okay=False, help="outlet CSVs (2020 /stores/json dumps), oldest first"
     ),
     show: int = typer.Option(10, help="how many rejected rows / outlets without coordinates to list"),
+    as_user: str = typer.Option("", "--as", help="account acting (audit); default: you, as system:cli:<login>"),
 ) -> None:
     """Import or update outlets by code (idempotent); report read/created/updated/rejected.
 
@@ -32,10 +33,11 @@ def import_stores(
     if len(files) > 1:
         console.print(union.summary())
     setup_django()
-    from epiaid.masks import services
+    from epiaid.core.cli import cli_actor
+    from epiaid.masks.services import intake
 
     with console.status(f"storing {len(parsed.rows)} outlets"):
-        report = services.import_outlets(parsed)
+        report = intake.import_outlet_list(cli_actor(as_user), parsed, source=", ".join(f.name for f in files))
     console.print(report.summary())
     for title, items in (
         ("rejected", report.rejected),
@@ -51,17 +53,22 @@ def import_stores(
 
 
 @app.command("issue-token")
-def issue_token(code: str, actor: str = typer.Option("cli", help="who issues it (audit)")) -> None:
-    """Issue (rotate) an outlet's seller token; it is printed once and only its hash is stored."""
+def issue_token(
+    code: str,
+    as_user: str = typer.Option("", "--as", help="account acting (audit); default: you, as system:cli:<login>"),
+) -> None:
+    """Issue (rotate) an outlet's seller token; it is printed once and only its hash is stored (audited)."""
     from epiaid.core.cli import setup_django
 
     setup_django()
-    from epiaid.masks import services
+    from epiaid.core.cli import cli_actor
+    from epiaid.core.errors import EpiaidError
+    from epiaid.masks.services import intake
 
     try:
-        token = services.issue_token(code, actor)
-    except services.MasksError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        token = intake.issue_token(cli_actor(as_user), code)
+    except EpiaidError as exc:
+        raise typer.BadParameter(exc.message) from None
     console.print(f"token for outlet {code} (shown once): [bold]{token}[/bold]")
 
 
