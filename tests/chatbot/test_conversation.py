@@ -75,7 +75,7 @@ def test_when_the_database_stays_down_nothing_is_half_written_and_the_client_can
 def test_conversation_state_is_per_session(kb: Any, say: Any) -> None:
     asked = say("Where is the nearest screening clinic?", session="a")
     assert asked.kind == "clarify"
-    assert Conversation.objects.get(session_id="a").state["pending"]["intent"] == "clinics"
+    assert Conversation.objects.get(session_id="a").state["pending"]["intent"] == "nearest_clinic"
     other = say("How does the virus spread?", session="b")
     assert other.kind == "faq" and "pending" not in Conversation.objects.get(session_id="b").state
 

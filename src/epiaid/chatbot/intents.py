@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-INTENTS = ("clinics", "visits", "mask_stock", "mask_day")
+INTENTS = ("nearest_clinic", "cases_near", "masks_near", "mask_buy_day")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ _VISITS = re.compile(
     r"동선|확진자.*(방문|다녀|갔|들른|다녀간|머문|장소|어디)|(방문|다녀간|들른|다녀갔).*(확진자|감염자|환자)|감염자.*(방문|다녀|장소)|"
     r"\b(confirmed )?(cases?|patients?|infected( people| persons?)?)\b.*"
     r"\b(visit(ed|s)?|went|been|stopp?ed|route|places?)\b|"
-    r"\b(visits?|visited|routes?|places?)\b.*\b(cases?|patients?|infected)\b|\bcase visits\b",
+    r"\b(visits?|visited|routes?|places?)\b.*\b(cases?|patients?|infected)\b|\bcase (visits|routes?)\b|"
+    r"\bwhere did (the )?(confirmed )?(cases?|patients?|infected( people)?) go\b|확진자\s*(이동\s*)?경로",
     re.I,
 )
 #: General mask questions that are not about buying or stock.
@@ -108,9 +109,20 @@ def days_of(text: str) -> int | None:
     return None
 
 
+#: "What is …?" questions: about the thing, not a look-up (unless they also ask where).
+_DEFINITION = re.compile(
+    r"뭐예요|뭔가요|무엇인가요|뭐하는|뭐야\s*[?？]?$|이란\s|란\s*무엇|기간은|며칠이|"
+    r"\bwhat (is|are) (a|an|the)? ?(screening|mask|five|5|rota|route|disclosure)|\bwhat does\b|\bmeaning of\b",
+    re.I,
+)
+_LOCATIVE = re.compile(r"어디|근처|가까운|주변|알려|보여|\bwhere\b|\bnear(est|by)?\b|\bclosest\b|\baround\b", re.I)
+
+
 def detect(text: str) -> Intent | None:
     text = _norm(text)
     if not text:
+        return None
+    if _DEFINITION.search(text) and not _LOCATIVE.search(text) and birth_year_of(text) is None:
         return None
     near_me = bool(_NEAR_ME.search(text))
     if _MASK.search(text):
@@ -120,14 +132,14 @@ def detect(text: str) -> Intent | None:
             return None
         year = birth_year_of(text)
         if year is not None or (_MASK_DAY.search(text) and not _MASK_STOCK.search(text)):
-            return Intent("mask_day", birth_year=year)
+            return Intent("mask_buy_day", birth_year=year)
         if _MASK_STOCK.search(text) or near_me:
-            return Intent("mask_stock", near_me=near_me)
+            return Intent("masks_near", near_me=near_me)
         if re.search(r"살\s*수|사도|구매|구입|\bbuy\b|\bpurchase\b", text, re.I):
-            return Intent("mask_day", birth_year=year)
+            return Intent("mask_buy_day", birth_year=year)
         return None
     if _VISITS.search(text):
-        return Intent("visits", days=days_of(text), near_me=near_me)
+        return Intent("cases_near", days=days_of(text), near_me=near_me)
     if _CLINIC.search(text):
-        return Intent("clinics", near_me=near_me)
+        return Intent("nearest_clinic", near_me=near_me)
     return None

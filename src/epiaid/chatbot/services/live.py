@@ -277,9 +277,9 @@ def _answer_at(
     days: int | None,
 ) -> LiveAnswer:
     lat, lng, label = _where(place, location, lang)
-    if intent == "clinics":
+    if intent == "nearest_clinic":
         text, items, source = answer_clinics(lat, lng, label, lang)
-    elif intent == "visits":
+    elif intent == "cases_near":
         text, items, source = answer_visits(lat, lng, label, lang, days)
     else:
         text, items, source = answer_masks(lat, lng, label, lang)
@@ -309,7 +309,7 @@ def handle(state: dict[str, Any], text: str, lang: str, location: tuple[float, f
     pending = state.get("pending") or {}
     if intent is None and pending:
         name = str(pending.get("intent", ""))
-        if name == "mask_day":
+        if name == "mask_buy_day":
             year = intents.birth_year_of(text)
             if year is not None:
                 return _mask_day(state, year, lang)
@@ -323,10 +323,13 @@ def handle(state: dict[str, Any], text: str, lang: str, location: tuple[float, f
     if intent is None:
         return None
     state = {k: v for k, v in state.items() if k != "pending"}
-    if intent.name == "mask_day":
+    if intent.name == "mask_buy_day":
         if intent.birth_year is None:
             return LiveAnswer(
-                "mask_day", say("ask_birth_year", lang), {**state, "pending": {"intent": "mask_day"}}, complete=False
+                "mask_buy_day",
+                say("ask_birth_year", lang),
+                {**state, "pending": {"intent": "mask_buy_day"}},
+                complete=False,
             )
         return _mask_day(state, intent.birth_year, lang)
     res = _resolve(text)
@@ -342,5 +345,5 @@ def _mask_day(state: dict[str, Any], year: int, lang: str) -> LiveAnswer:
     state = {k: v for k, v in state.items() if k != "pending"}
     source = {"source_name": "epiaid mask rationing rules (2020 five-day rota, 마스크 5부제)", "source_url": "/masks/"}
     return LiveAnswer(
-        "mask_day", text, state, items=[summary] if summary else [], source=source, complete=summary is not None
+        "mask_buy_day", text, state, items=[summary] if summary else [], source=source, complete=summary is not None
     )
