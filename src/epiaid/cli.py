@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "assay": ("epiaid.assay.cli:app", "RT-PCR assay design and surveillance."),
     "repurpose": ("epiaid.repurposing.cli:app", "Drug–target interaction and repurposing."),
     "xray": ("epiaid.xray.cli:app", "Chest X-ray triage."),
+    "programmes": ("epiaid.programmes.cli:app", "Support programmes: load the configuration, simulate the 2020 year."),
     "chatbot": ("epiaid.chatbot.cli:app", "Public-information chatbot: FAQ retrieval and question similarity."),
 }
 

@@ -23,9 +23,14 @@ def test_an_application_gets_its_3_business_day_deadline_and_an_acknowledgement(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         app = applications.submit(
-            world.applicant, organisation=world.org, track=track("hpc-covid"), title="Spike dynamics", size_tf=100,
-            uploads=[applications.Upload("계획서.pdf", PDF)], now=MARCH,
-        )  # fmt: skip
+            world.applicant,
+            organisation=world.org,
+            track=track("hpc-covid"),
+            title="Spike dynamics",
+            size_tf=100,
+            uploads=[applications.Upload("계획서.pdf", PDF)],
+            now=MARCH,
+        )
     assert app.reference == f"HPC-COVID-{app.pk:06d}"
     assert app.requested == Decimal(200)  # 100 TF for 2 months
     assert app.due_at == dt.datetime(2020, 3, 20, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
@@ -38,8 +43,14 @@ def test_a_size_the_track_does_not_grant_is_refused(world: World) -> None:
     with pytest.raises(BadInput, match=r"\[100\] TF"):
         submit_compute(world, size=40)
     with pytest.raises(BadInput, match="between"):
-        applications.submit(world.applicant, organisation=world.org, track=track("dv-covid-processing"),
-                            title="labelling", amount=Decimal(30_000_000), now=MARCH)  # fmt: skip
+        applications.submit(
+            world.applicant,
+            organisation=world.org,
+            track=track("dv-covid-processing"),
+            title="labelling",
+            amount=Decimal(30_000_000),
+            now=MARCH,
+        )
 
 
 def test_wrong_type_and_oversized_uploads_are_refused_audited_and_nothing_is_stored(
@@ -51,8 +62,15 @@ def test_wrong_type_and_oversized_uploads_are_refused_audited_and_nothing_is_sto
         (applications.Upload("plan.pdf", b"%PDF-" + b"0" * 2000), TooLarge),
     ]:
         with pytest.raises(error):
-            applications.submit(world.applicant, organisation=world.org, track=track("hpc-covid"), title="x",
-                                size_tf=100, uploads=[upload], now=MARCH)  # fmt: skip
+            applications.submit(
+                world.applicant,
+                organisation=world.org,
+                track=track("hpc-covid"),
+                title="x",
+                size_tf=100,
+                uploads=[upload],
+                now=MARCH,
+            )
     assert not Application.objects.exists() and not Attachment.objects.exists()
     refused = AuditEvent.objects.filter(action="refused", actor_label="applicant")
     assert {e.detail["code"] for e in refused} == {"attachment_wrong_type", "attachment_too_large"}
@@ -74,8 +92,14 @@ def test_duplicates_across_tracks_are_detected_and_within_a_track_refused(
 def test_eligibility_by_organisation_kind_and_dates(world: World) -> None:
     world.university.members.add(world.other_applicant)
     with pytest.raises(Forbidden, match="may not apply"):
-        applications.submit(world.other_applicant, organisation=world.university, track=track("cloud-covid"),
-                            title="remote work", amount=Decimal(5_000_000), now=MARCH)  # fmt: skip
+        applications.submit(
+            world.other_applicant,
+            organisation=world.university,
+            track=track("cloud-covid"),
+            title="remote work",
+            amount=Decimal(5_000_000),
+            now=MARCH,
+        )
     with pytest.raises(Conflict, match="takes applications from"):
         submit_compute(world, now=dt.datetime(2020, 3, 2, 10, 0, tzinfo=MARCH.tzinfo))  # before 9 March
 
@@ -93,12 +117,20 @@ def test_an_applicant_never_reads_another_organisations_application(world: World
 
 def test_reviewers_from_the_applicant_or_recently_collaborating_are_recused_automatically(world: World) -> None:
     world.university.members.add(world.applicant)
-    app = applications.submit(world.applicant, organisation=world.university, track=track("hpc-covid"),
-                              title="university spike study", size_tf=100, now=MARCH)  # fmt: skip
-    Collaboration.objects.create(reviewer=world.reviewers[1], organisation=world.university,
-                                 last_on=dt.date(2019, 6, 1), what="joint paper")  # fmt: skip
-    Collaboration.objects.create(reviewer=world.reviewers[2], organisation=world.university,
-                                 last_on=dt.date(2015, 6, 1), what="old grant")  # fmt: skip
+    app = applications.submit(
+        world.applicant,
+        organisation=world.university,
+        track=track("hpc-covid"),
+        title="university spike study",
+        size_tf=100,
+        now=MARCH,
+    )
+    Collaboration.objects.create(
+        reviewer=world.reviewers[1], organisation=world.university, last_on=dt.date(2019, 6, 1), what="joint paper"
+    )
+    Collaboration.objects.create(
+        reviewer=world.reviewers[2], organisation=world.university, last_on=dt.date(2015, 6, 1), what="old grant"
+    )
     review.check_eligibility(world.officer, app, eligible=True, reasons="ok", now=MARCH)
     assigned = set(Assignment.objects.filter(application=app).values_list("reviewer__username", flat=True))
     assert assigned == {"reviewer2", "reviewer3"}  # 0: same organisation, 1: joint paper in 2019

@@ -409,3 +409,8 @@ def submit_report(actor: Any, obligation: ReportObligation, text: str, *, now: d
     obligation.text, obligation.submitted_at = text.strip(), now_or(now)
     obligation.save(update_fields=["text", "submitted_at"])
     audit(actor, AuditAction.PROGRAMMES_REPORT, TARGET, obligation.application_id, report=obligation.pk)
+
+
+def is_member(actor: Any, organisation: Organisation) -> bool:
+    """Whether the actor belongs to the organisation (pages show the applicant's own steps by it)."""
+    return _member(actor_of(actor), organisation)

@@ -60,7 +60,14 @@ def verify(actor: Any) -> dict[str, Any]:
     broken = engine.verify(rows.iterator())
     head = ChainHead.objects.filter(pk=1).first()
     count = DecisionRecord.objects.count()
-    if broken is None and head is not None and (head.seq != count or (count and head.hash != DecisionRecord.objects.order_by("-seq").values_list("hash", flat=True).first())):
+    if (
+        broken is None
+        and head is not None
+        and (
+            head.seq != count
+            or (count and head.hash != DecisionRecord.objects.order_by("-seq").values_list("hash", flat=True).first())
+        )
+    ):
         broken = engine.Broken(head.seq, "the newest records were removed (the head names a later record)")
     result = {
         "ok": broken is None,

@@ -41,6 +41,7 @@ from epiaid.programmes.services.base import (
     TARGET,
     Actor,
     Role,
+    actor_of,
     audit,
     holds,
     mail,
@@ -533,3 +534,24 @@ def add_collaboration(actor: Any, reviewer: Any, organisation: Any, last_on: dt.
         )
     Collaboration.objects.create(reviewer=reviewer, organisation=organisation, last_on=last_on, what=what[:200])
     audit(actor, AuditAction.CREATE, "programmes.collaboration", reviewer.pk, organisation=organisation.pk)
+
+
+def reviewer_assignment(actor: Any, application_id: int) -> Assignment | None:
+    """The reviewer's own assignment to an application (the page asks for a declaration first)."""
+    actor = require(actor, Role.REVIEWER, object_id=application_id)
+    return (
+        Assignment.objects.filter(application_id=application_id, reviewer=actor.user)
+        .select_related("application")
+        .first()
+    )
+
+
+def reviews_for(actor: Any, application: Application) -> list[Review]:
+    """Officers and auditors see every review; a reviewer sees only their own; applicants none."""
+    actor = actor_of(actor)
+    rows = Review.objects.filter(assignment__application=application).select_related("assignment__reviewer")
+    if holds(actor, *STAFF_READERS):
+        return list(rows)
+    if actor.user is not None and holds(actor, Role.REVIEWER):
+        return list(rows.filter(assignment__reviewer=actor.user))
+    return []

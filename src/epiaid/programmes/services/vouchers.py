@@ -141,12 +141,12 @@ def pay_supplier(actor: Any, voucher: Voucher, *, milestone: Milestone | None = 
                     v.status = Voucher.Status.PAID
                     v.save(update_fields=["status"])
             else:
+                if v.status == Voucher.Status.PAID:
+                    raise Conflict("the voucher is already paid", code="already_paid")
                 if app.track.pay_supplier_after_delivery and v.status != Voucher.Status.DELIVERED:
                     raise Conflict(
                         "the supplier is paid only after the beneficiary confirms delivery", code="not_delivered"
                     )
-                if v.status == Voucher.Status.PAID:
-                    raise Conflict("the voucher is already paid", code="already_paid")
                 amount = v.amount
                 ledger.pay(app, amount, actor, note=f"supplier {v.supplier_id}")
                 v.status = Voucher.Status.PAID

@@ -1,0 +1,111 @@
+"""The 2020 year in small (every deadline met, escalations ≥ 24 h ahead, budgets exact) and the pages:
+roles, cross-organisation reads, forged posts, Korean and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from epiaid.core.models import AuditEvent
+from epiaid.programmes.services import review
+from tests.programmes.conftest import World, submit_compute
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_small_2020_year_meets_every_deadline_with_exact_budgets(settings: Any) -> None:
+    from epiaid.programmes.services.simulate import simulate
+
+    report = simulate(compute=40, data=20, cloud=20, reviewers=12, seed=7, log=lambda _: None)
+    assert report["submitted"] >= 70
+    assert report["missed_deadlines"] == 0
+    assert report["at_risk_escalated_24h_ahead"] == report["at_risk_24h"]
+    assert report["min_escalation_lead_h"] is None or report["min_escalation_lead_h"] >= 24
+    assert report["budget_exact"] and report["chain"]["ok"]
+
+
+def _client(user: Any, *, csrf: bool = False) -> Client:
+    c = Client(enforce_csrf_checks=csrf)
+    c.force_login(user)
+    return c
+
+
+def test_pages_for_each_role_in_korean_and_english(world: World) -> None:
+    app = submit_compute(world)
+    public = Client()
+    page = public.get("/programmes/", HTTP_ACCEPT_LANGUAGE="ko")
+    assert page.status_code == 200 and "지원사업" in page.text and "hpc-covid" in page.text
+    assert "Support programmes" in public.get("/programmes/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert _client(world.applicant).get(f"/programmes/applications/{app.pk}/").status_code == 200
+    assert _client(world.officer).get("/programmes/officer/").status_code == 200
+    assert _client(world.finance).get("/programmes/finance/").status_code == 200
+    assert _client(world.auditor).get(f"/programmes/applications/{app.pk}/").status_code == 200
+    assert public.get("/api/programmes/tracks").json()[0]["code"] == "cloud-covid"
+    assert _client(world.auditor).get("/api/programmes/chain/verify").json()["ok"]
+
+
+def test_another_organisation_is_refused_the_page_and_the_api_and_it_is_audited(world: World) -> None:
+    app = submit_compute(world)
+    intruder = _client(world.other_applicant)
+    assert intruder.get(f"/programmes/applications/{app.pk}/").status_code == 403
+    assert intruder.get(f"/api/programmes/applications/{app.pk}").json()["code"] == "not_your_application"
+    assert AuditEvent.objects.filter(action="denied", actor_label="other_applicant").count() == 2
+
+
+def test_a_recused_reviewer_is_refused_the_page(world: World) -> None:
+    app = submit_compute(world)
+    review.check_eligibility(world.officer, app, eligible=True, reasons="ok")
+    a = app.assignments.first()
+    c = _client(a.reviewer)
+    assert "이해충돌" in c.get(f"/programmes/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="ko").text
+    c.post(f"/programmes/applications/{app.pk}/declare/", {"conflict": "yes", "reason": "my former student"})
+    assert c.get(f"/programmes/applications/{app.pk}/").status_code == 403
+    assert AuditEvent.objects.filter(action="denied", detail__code="recused").exists()
+
+
+def test_forged_and_replayed_posts_without_a_valid_csrf_token_are_refused(world: World) -> None:
+    app = submit_compute(world)
+    officer = _client(world.officer, csrf=True)
+    forged = officer.post(f"/programmes/applications/{app.pk}/eligibility/", {"eligible": "yes", "reasons": "x"})
+    assert forged.status_code == 403
+    replay = officer.post(
+        f"/programmes/applications/{app.pk}/eligibility/",
+        {"eligible": "yes", "reasons": "x", "csrfmiddlewaretoken": "stolen-or-stale"},
+    )
+    assert replay.status_code == 403
+    app.refresh_from_db()
+    assert app.status == "eligibility"  # nothing happened, nothing lost
+    officer.get("/programmes/officer/")
+    token = officer.cookies["csrftoken"].value
+    ok = officer.post(
+        f"/programmes/applications/{app.pk}/eligibility/",
+        {"eligible": "yes", "reasons": "complete", "csrfmiddlewaretoken": token},
+    )
+    assert ok.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "expert_review"
+
+
+def test_a_wrong_type_upload_from_the_form_is_refused_with_the_reason(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from epiaid.programmes.models import Application, Track
+
+    Track.objects.filter(code="hpc-covid").update(closes_on="2999-12-31")  # open today
+    c = _client(world.applicant)
+    page = c.post(
+        "/programmes/apply/",
+        {
+            "submit": "1",
+            "app-organisation": world.org.pk,
+            "app-track": Track.objects.get(code="hpc-covid").pk,
+            "app-title": "x",
+            "app-size_tf": 100,
+            "app-attachments": SimpleUploadedFile("plan.pdf", b"MZ\x90\x00exe", content_type="application/pdf"),
+        },
+    )
+    assert page.status_code == 200, page.text[-3000:]
+    assert "only PDF" in page.text, page.text[page.text.find("<form"):][:3000]
+    assert not Application.objects.exists()
