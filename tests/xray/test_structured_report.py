@@ -184,7 +184,8 @@ def test_sr_download_carries_the_stored_read_values_and_is_audited(
 def test_unknown_read_gives_a_404_naming_it(client_as: Callable[..., Client], media: Path) -> None:
     radiologist = client_as(Role.CLINICIAN)
     resp = radiologist.get("/api/xray/reads/987654/sr.dcm")
-    assert resp.status_code == 404 and resp.json() == {"detail": "no read with id 987654"}
+    assert resp.status_code == 404 and resp.json()["detail"] == "no read with id 987654"
+    assert resp.json()["code"] == "unknown_read"
     assert radiologist.get("/api/xray/studies/987654/sr.dcm").status_code == 404
 
 

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from epiaid.core.audit import record
+from epiaid.core.errors import BadInput
 from epiaid.xray.engine.imaging import ImageRejected
 from epiaid.xray.engine.wado import Instance
 from epiaid.xray.models import Override, Read, Study
@@ -259,8 +260,10 @@ def worklist(limit: int = 200) -> list[dict[str, Any]]:
     return rows[:limit]
 
 
-class ReviewError(ValueError):
-    pass
+class ReviewError(BadInput, ValueError):
+    """A review that cannot be recorded, with the reason (400)."""
+
+    code = "bad_review"
 
 
 def review(
@@ -273,6 +276,7 @@ def review(
     severity_opacity: float | None = None,
     note: str = "",
     request: HttpRequest | None = None,
+    actor: Any = None,
 ) -> Override:
     """Record a radiologist's confirmation (model values kept) or override (corrected values), audited."""
     if decision not in Override.Decision.values:
@@ -304,7 +308,7 @@ def review(
             f"xray.{decision}",
             AUDIT_TARGET,
             object_id=read.study_id,
-            actor=reviewer,
+            actor=actor if actor is not None else reviewer,
             detail={
                 "read": read.pk,
                 "override": ov.pk,
@@ -423,3 +427,200 @@ def structured_report_for(read: Read) -> bytes:
     )
     series_uid, sop_uid = _derived_uids(read, "sr")
     return structured_report(values, source, sop_instance_uid=sop_uid, series_instance_uid=series_uid)
+
+
+# --- what the API and pages call: each checks the reader's role and writes the audit event --------
+
+READERS = ("clinician",)
+
+
+def _reader(actor: Any, object_id: Any = None) -> Any:
+    from epiaid.core.access import require
+
+    return require(actor, *READERS, target=AUDIT_TARGET, object_id=object_id)
+
+
+def _audit(actor: Any, action: str, object_id: Any = None, **detail: Any) -> None:
+    from epiaid.core.audit import event
+
+    event(actor, action, AUDIT_TARGET, object_id=object_id, detail=detail or None)
+
+
+def _study(study_id: int) -> Study:
+    from epiaid.core.errors import NotFound
+
+    found = Study.objects.filter(pk=study_id).first()
+    if found is None:
+        raise NotFound(f"no study with id {study_id}", code="unknown_study")
+    return found
+
+
+def _latest_read_or_404(study_id: int) -> Read:
+    from epiaid.core.errors import NotFound
+
+    study = _study(study_id)
+    read = latest_read(study)
+    if read is None:
+        raise NotFound(f"study {study_id} was rejected ({study.reject_code}) and has no read", code="no_read")
+    return read
+
+
+def worklist_for(actor: Any, limit: int = 200) -> list[dict[str, Any]]:
+    actor = _reader(actor)
+    rows = worklist(limit=max(1, min(limit, 1000)))
+    _audit(actor, "xray.worklist", rows=len(rows))
+    return rows
+
+
+def rejected_studies(actor: Any, limit: int = 20) -> list[Study]:
+    """The latest rejected inputs with their reasons (shown beside the worklist it audited)."""
+    _reader(actor)
+    return list(Study.objects.filter(status=Study.Status.REJECTED).order_by("-received_at")[:limit])
+
+
+def study_for(actor: Any, study_id: int) -> tuple[Study, Read | None]:
+    """A study and its latest read (``None`` when it was rejected), audited as a view."""
+    actor = _reader(actor, study_id)
+    study = _study(study_id)
+    _audit(actor, "xray.view", study.pk)
+    return study, latest_read(study)
+
+
+def study_result(actor: Any, study_id: int) -> dict[str, Any]:
+    """The API's structured result of a study's latest read, with every radiologist review."""
+    study, read = study_for(actor, study_id)
+    base = {
+        "study_id": study.pk,
+        "status": study.status,
+        "filename": study.filename,
+        "reject_code": study.reject_code,
+        "reject_reason": study.reject_reason,
+    }
+    if read is None:
+        return base
+    reviews = [
+        {
+            "decision": o.decision,
+            "flag": o.flag,
+            "severity_extent": o.severity_extent,
+            "severity_opacity": o.severity_opacity,
+            "reviewer": o.reviewer.get_username(),
+            "note": o.note,
+            "at": o.created_at.isoformat(),
+        }
+        for o in read.overrides.all()
+    ]
+    return {**base, "read_id": read.pk, "result": read.result, "reviews": reviews}
+
+
+def heatmap_png(actor: Any, study_id: int) -> bytes:
+    actor = _reader(actor, study_id)
+    read = _latest_read_or_404(study_id)
+    _audit(actor, "xray.view_heatmap", study_id, model_sha256=read.model_sha256)
+    return media_bytes(read.heatmap_file)
+
+
+def heatmap_dicom(actor: Any, study_id: int) -> bytes:
+    actor = _reader(actor, study_id)
+    read = _latest_read_or_404(study_id)
+    _audit(actor, "xray.export_sc", study_id, model_sha256=read.model_sha256)
+    return secondary_capture_for(read)
+
+
+def structured_report(actor: Any, *, study_id: int | None = None, read_id: int | None = None) -> tuple[Read, bytes]:
+    """A read (the study's latest, or the one named) as a DICOM SR, audited as an export."""
+    from epiaid.core.errors import NotFound
+
+    actor = _reader(actor, study_id)
+    if read_id is not None:
+        found = Read.objects.select_related("study").filter(pk=read_id).first()
+        if found is None:
+            raise NotFound(f"no read with id {read_id}", code="unknown_read")
+        read = found
+    else:
+        read = _latest_read_or_404(int(study_id or 0))
+    _audit(actor, "xray.export_sr", read.study_id, read=read.pk, model_sha256=read.model_sha256)
+    return read, structured_report_for(read)
+
+
+def upload_study(actor: Any, data: bytes, filename: str, request: HttpRequest | None = None) -> IngestOutcome:
+    """One uploaded file read at once (the API's synchronous upload); ingest audits the outcome."""
+    actor = _reader(actor)
+    return ingest(data, filename, Study.Source.API, request=request, sender=actor.label)
+
+
+def queue_uploads_for(actor: Any, files: list[Any]) -> Any:
+    from epiaid.core.errors import BadInput
+
+    actor = _reader(actor)
+    if not files:
+        raise BadInput("Choose at least one file.", code="no_files")
+    try:
+        return queue_uploads(files, actor.user)
+    except ValueError as exc:
+        raise BadInput(str(exc), code="unusable_upload") from exc
+
+
+def stow(actor: Any, content_type: str, body: bytes, request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """STOW-RS: a body that is not a STOW-RS request at all is refused whole (audited, with its status)."""
+    from epiaid.core.errors import EpiaidError
+    from epiaid.xray.engine.dicomweb import StowError
+
+    actor = _reader(actor)
+    try:
+        return ingest_stow(content_type, body, request)
+    except StowError as exc:
+        _audit(actor, "xray.stow_refused", status=exc.status, detail=exc.detail)
+        raise EpiaidError(exc.detail, status=exc.status, code="stow_refused") from exc
+
+
+def wado_retrieve(
+    actor: Any, study_uid: str, series_uid: str = "", sop_uid: str = "", accept: str = ""
+) -> tuple[str, bytes]:
+    """WADO-RS retrieve of a study, a series or one instance: (content type, multipart body)."""
+    from epiaid.core.errors import EpiaidError, NotFound
+    from epiaid.xray.engine.wado import NotAcceptable, accepted_syntaxes, check_syntaxes, multipart
+
+    actor = _reader(actor)
+    studies, wanted = study_instances(study_uid, series_uid, sop_uid)
+    try:
+        check_syntaxes(wanted, accepted_syntaxes(accept))
+    except NotAcceptable as exc:
+        raise EpiaidError(str(exc), status=406, code="not_acceptable") from exc
+    scope = "instance" if sop_uid else "series" if series_uid else "study"
+    if not wanted:
+        raise NotFound(f"no {scope} {sop_uid or series_uid or study_uid} is held for study {study_uid}")
+    _audit(
+        actor,
+        "xray.wado_retrieve",
+        study_uid=study_uid,
+        scope=scope,
+        studies=[s.pk for s in studies],
+        instances=len(wanted),
+    )
+    return multipart(wanted)
+
+
+def wado_metadata(actor: Any, study_uid: str, base_url: str) -> list[dict[str, Any]]:
+    from epiaid.core.errors import NotFound
+    from epiaid.xray.engine.wado import metadata
+
+    actor = _reader(actor)
+    studies, instances = study_instances(study_uid)
+    if not instances:
+        raise NotFound(f"no study {study_uid} is held")
+    _audit(
+        actor,
+        "xray.wado_metadata",
+        study_uid=study_uid,
+        studies=[s.pk for s in studies],
+        instances=len(instances),
+    )
+    return [metadata(i, f"{base_url}/series/{i.series_uid}/instances/{i.sop_uid}") for i in instances]
+
+
+def review_latest(actor: Any, study_id: int, decision: str, **values: Any) -> Override:
+    """Confirm or override a study's latest read as the acting radiologist (audited by :func:`review`)."""
+    actor = _reader(actor, study_id)
+    read = _latest_read_or_404(study_id)
+    return review(read, actor.user, decision, actor=actor, **values)
