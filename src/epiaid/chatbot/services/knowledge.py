@@ -358,9 +358,17 @@ def current_version() -> int:
     return int(row or 0)
 
 
+def _cache_key() -> tuple[Any, ...]:
+    """The version, and what the active entries look like (a restored database can repeat a version)."""
+    from django.db.models import Count, Max
+
+    agg = KnowledgeEntry.objects.filter(active=True).aggregate(n=Count("id"), top=Max("id"), at=Max("updated_at"))
+    return (current_version(), agg["n"], agg["top"], agg["at"])
+
+
 @dataclass
 class _Cache:
-    version: int = -1
+    version: tuple[Any, ...] = ()
     retriever: Retriever | None = None
     entries: dict[int, KnowledgeEntry] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -371,7 +379,7 @@ _CACHE = _Cache()
 
 def retriever() -> tuple[Retriever, dict[int, KnowledgeEntry]]:
     """The retriever over the active entries, rebuilt when the knowledge-base version moves."""
-    version = current_version()
+    version = _cache_key()
     if _CACHE.retriever is not None and _CACHE.version == version:
         return _CACHE.retriever, _CACHE.entries
     with _CACHE.lock:

@@ -29,7 +29,7 @@ _RRN = re.compile(r"(?<!\d)(\d{6})[- ]?([1-4]\d{6})(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 MAX_ANSWER = 5000
 GAP_LIMIT = 1000
-GAP_SIMILARITY = 0.45
+GAP_SIMILARITY = 0.7  # Retriever.similarity is a ranking blend: unrelated questions score ~0.5
 
 
 def mask(text: str) -> str:
