@@ -8,6 +8,7 @@ A *driver* runs a "job" the way each backend can: NoSlurm charges the minutes, S
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from epiaid.programmes.engine import ComputeBackend, InvalidName, LimitExceeded, NoSlurm, SlurmCLI
+from epiaid.programmes.engine import ComputeBackend, InvalidName, LimitExceeded, NoSlurm, NotProvisioned, SlurmCLI
 from epiaid.programmes.engine.slurm import JobRecord, wait_for
 from epiaid.programmes.engine.slurm_harness import SlurmHarness
 
@@ -199,3 +200,39 @@ def test_hostile_names_are_refused_before_anything_runs(driver: NoSlurmDriver | 
         b.add_user("fine", hostile)
     if isinstance(b, SlurmCLI):
         assert b.history == []
+
+
+def test_accounts_that_were_never_provisioned_are_named_as_such(
+    driver: NoSlurmDriver | SlurmDriver, account_name: str
+) -> None:
+    b = driver.backend
+    for call in (lambda: b.set_limit(account_name, {"cpu": 1}), lambda: b.close(account_name),
+                 lambda: b.add_user(account_name, "root")):  # fmt: skip
+        with pytest.raises(NotProvisioned):
+            call()
+    assert b.show(account_name) is None
+    assert b.usage([account_name]) == {account_name: {}}
+
+
+def test_two_workers_provisioning_the_same_account_at_once_both_succeed(
+    driver: NoSlurmDriver | SlurmDriver, account_name: str
+) -> None:
+    b = driver.backend
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def provision_once() -> None:
+        barrier.wait()
+        try:
+            b.ensure_account(account_name, description="", qos=f"{account_name}-q", tres_minutes={"cpu": 60})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=provision_once) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    info = b.show(account_name)
+    assert info is not None and info.tres_minutes == {"cpu": 60}

@@ -527,29 +527,39 @@ class SlurmCLI:
             f"GrpSubmitJobs={-1 if open_ else 0}",
         )  # fmt: skip
 
+    def _add(self, exists: Any, *args: str) -> None:
+        """``sacctmgr add ...`` unless ``exists()``; another worker adding it first is not an error."""
+        if exists():
+            return
+        try:
+            self.sacctmgr("add", *args)
+        except ComputeError:
+            if not exists():
+                raise
+
     def ensure_account(self, account: str, *, description: str, qos: str, tres_minutes: dict[str, int]) -> None:
         check_name(account)
         check_name(qos, kind="qos")
         check_description(description)
         limits = check_tres(tres_minutes)
-        if self.qos_row(qos) is None:
-            self.sacctmgr("add", "qos", qos)
+        descr = description or account
+        self._add(lambda: self.qos_row(qos) is not None, "qos", qos)
         self._set_qos(qos, limits)
-        if self.account_row(account) is None or not self.assoc_rows(account):
+        row = self.account_row(account)
+        self._add(
+            lambda: self.account_row(account) is not None and bool(self.assoc_rows(account)),
+            "account", account, f"Description={descr}", f"Organization={account}",
+            *self._cluster(), *([f"Parent={self.parent}"] if self.parent else []),
+            f"QOS={qos}", f"DefaultQOS={qos}",
+        )  # fmt: skip
+        if row is not None and row["Descr"] != descr.lower():
+            self.sacctmgr("modify", "account", "where", f"name={account}", "set", f"Description={descr}")
+        assoc = next((a for a in self.assoc_rows(account) if not a["User"]), None)
+        if assoc is not None and (assoc["QOS"] != qos or assoc["DefaultQOS"] != qos):
             self.sacctmgr(
-                "add", "account", account, f"Description={description or account}", f"Organization={account}",
-                *self._cluster(), *([f"Parent={self.parent}"] if self.parent else []),
+                "modify", "account", "where", f"name={account}", *self._cluster(), "set",
                 f"QOS={qos}", f"DefaultQOS={qos}",
             )  # fmt: skip
-        else:
-            descr = f"Description={description or account}"
-            self.sacctmgr("modify", "account", "where", f"name={account}", "set", descr)
-            assoc = next((a for a in self.assoc_rows(account) if not a["User"]), None)
-            if assoc is None or assoc["QOS"] != qos or assoc["DefaultQOS"] != qos:
-                self.sacctmgr(
-                    "modify", "account", "where", f"name={account}", *self._cluster(), "set",
-                    f"QOS={qos}", f"DefaultQOS={qos}",
-                )  # fmt: skip
 
     def set_limit(self, account: str, tres_minutes: dict[str, int]) -> None:
         check_name(account)
@@ -566,9 +576,10 @@ class SlurmCLI:
     def add_user(self, account: str, user: str) -> None:
         check_name(account)
         check_name(user, kind="user")
-        if any(a["User"] == user for a in self.assoc_rows(account)):
-            return
-        self.sacctmgr("add", "user", user, f"Account={account}", *self._cluster())
+        if not self.assoc_rows(account):
+            raise NotProvisioned(f"account {account!r} does not exist in Slurm")
+        self._add(lambda: any(a["User"] == user for a in self.assoc_rows(account)),
+                  "user", user, f"Account={account}", *self._cluster())  # fmt: skip
 
     def show(self, account: str) -> AccountInfo | None:
         check_name(account)
