@@ -43,13 +43,20 @@ def test_the_three_2020_programmes_are_configured_as_data() -> None:
 )
 def test_a_wrong_track_is_refused_with_the_reason(change: dict[str, Any], message: str) -> None:
     track = {
-        "code": "t", "name_en": "t", "name_ko": "t", "unit": "krw", "budget": 10, "grant_max": 70_000_000,
-        "eligibility": ["company"], "review_sla_business_days": 3,
-    }  # fmt: skip
+        "code": "t",
+        "name_en": "t",
+        "name_ko": "t",
+        "unit": "krw",
+        "budget": 10,
+        "grant_max": 70_000_000,
+        "eligibility": ["company"],
+        "review_sla_business_days": 3,
+    }
     track.update(change)
     with pytest.raises(engine.ConfigError, match=message):
-        engine.parse({"programmes": [{"code": "p", "kind": "data_voucher", "name_en": "p", "name_ko": "p",
-                                      "tracks": [track]}]})  # fmt: skip
+        engine.parse(
+            {"programmes": [{"code": "p", "kind": "data_voucher", "name_en": "p", "name_ko": "p", "tracks": [track]}]}
+        )
 
 
 @pytest.mark.django_db

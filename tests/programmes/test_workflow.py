@@ -212,3 +212,10 @@ def test_only_officers_decide(world: World) -> None:
         with pytest.raises(Forbidden):
             review.decide(who, app, approve=True, reasons="me", now=MARCH)
     assert AuditEvent.objects.filter(action="denied", detail__needs=["programme_officer"]).count() == 4
+
+
+def test_a_leap_day_application_is_checked_for_collaborations_three_years_back(world: World) -> None:
+    leap = dt.datetime(2020, 2, 29, 11, 0, tzinfo=MARCH.tzinfo)
+    app = submit_compute(world, size=10, code="hpc-normal", now=leap)
+    Collaboration.objects.create(reviewer=world.reviewers[1], organisation=world.org, last_on=dt.date(2017, 2, 28))
+    assert "recent collaboration" in review.conflict_reason(world.reviewers[1], app)

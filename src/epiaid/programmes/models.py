@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models
 
 
-
 class Programme(models.Model):
     class Kind(models.TextChoices):
         COMPUTE = "compute", "Compute allocation"

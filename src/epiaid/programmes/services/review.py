@@ -71,7 +71,10 @@ def conflict_reason(reviewer: Any, application: Application, *, today: dt.date |
         return "same organisation as the applicant"
     if application.organisation.members.filter(pk=reviewer.pk).exists():
         return "member of the applicant organisation"
-    since = day.replace(year=day.year - RECENT_COLLABORATION_YEARS)
+    try:
+        since = day.replace(year=day.year - RECENT_COLLABORATION_YEARS)
+    except ValueError:  # 29 February
+        since = day.replace(year=day.year - RECENT_COLLABORATION_YEARS, day=28)
     collab = Collaboration.objects.filter(reviewer=reviewer, organisation=application.organisation, last_on__gte=since)
     if collab.exists():
         return f"recent collaboration with the applicant ({collab.first().last_on})"  # type: ignore[union-attr]
