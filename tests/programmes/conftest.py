@@ -33,21 +33,36 @@ class World:
 
 
 @pytest.fixture
-def world(make_user: Any, settings: Any, tmp_path: Any) -> World:
+def quick_user(db: Any) -> Any:
+    """A user with roles and no password (hashing a password per user would dominate these tests)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    def make(*roles: Role | str, username: str) -> Any:
+        user = get_user_model().objects.create(username=username)
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=str(role))[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def world(quick_user: Any, settings: Any, tmp_path: Any) -> World:
     from epiaid.programmes.models import Organisation
     from epiaid.programmes.services import config, review
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PROGRAMMES_NOSLURM_DIR = tmp_path / "noslurm"
-    officer = make_user(Role.PROGRAMME_OFFICER, username="officer")
+    officer = quick_user(Role.PROGRAMME_OFFICER, username="officer")
     officer.email = "officer@example.invalid"
     officer.save()
-    officer2 = make_user(Role.PROGRAMME_OFFICER, username="officer2")
+    officer2 = quick_user(Role.PROGRAMME_OFFICER, username="officer2")
     config.load_config(officer)
-    applicant = make_user(Role.APPLICANT, username="applicant")
+    applicant = quick_user(Role.APPLICANT, username="applicant")
     applicant.email = "lab@example.invalid"
     applicant.save()
-    other = make_user(Role.APPLICANT, username="other_applicant")
+    other = quick_user(Role.APPLICANT, username="other_applicant")
     org = Organisation.objects.create(name="코로나AI 주식회사", brn=brn.make("123456789"), kind="company")
     org.members.add(applicant)
     other_org = Organisation.objects.create(name="Other Co", brn=brn.make("220811234"), kind="company")
@@ -55,7 +70,7 @@ def world(make_user: Any, settings: Any, tmp_path: Any) -> World:
     university = Organisation.objects.create(name="서울대 팀", brn=brn.make("119820001"), kind="university_team")
     reviewers = []
     for i in range(4):
-        r = make_user(Role.REVIEWER, username=f"reviewer{i}")
+        r = quick_user(Role.REVIEWER, username=f"reviewer{i}")
         r.email = f"reviewer{i}@example.invalid"
         r.save()
         reviewers.append(r)
@@ -63,8 +78,8 @@ def world(make_user: Any, settings: Any, tmp_path: Any) -> World:
     return World(
         officer=officer,
         officer2=officer2,
-        finance=make_user(Role.FINANCE_OFFICER, username="finance"),
-        auditor=make_user(Role.AUDITOR, username="auditor"),
+        finance=quick_user(Role.FINANCE_OFFICER, username="finance"),
+        auditor=quick_user(Role.AUDITOR, username="auditor"),
         applicant=applicant,
         other_applicant=other,
         reviewers=reviewers,

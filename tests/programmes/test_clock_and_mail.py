@@ -32,8 +32,9 @@ def test_the_escalation_schedule_runs_on_the_job_queue_and_escalates_at_least_24
     only = {"programmes.sla_escalation": scheduler.SCHEDULES["programmes.sla_escalation"]}
     assert only["programmes.sla_escalation"].kind is schedules.ESCALATE
     assert only["programmes.sla_escalation"].crontab == "*/10 * * * *"
-    scheduler.tick(now=now - dt.timedelta(minutes=11), schedules=only)  # the schedule starts here
-    fired = scheduler.tick(now=now, schedules=only)  # one 10-minute mark has passed since
+    mark = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+    scheduler.tick(now=mark - dt.timedelta(seconds=1), schedules=only)  # the schedule starts just before a mark
+    fired = scheduler.tick(now=now, schedules=only)  # that one 10-minute mark has passed since
     assert len(fired) == 1 and Job.objects.get(pk=fired[0].pk).status == Job.Status.SUCCEEDED
     app.refresh_from_db()
     assert app.escalated_at is not None and app.due_at - app.escalated_at >= dt.timedelta(hours=24)

@@ -107,5 +107,52 @@ def test_a_wrong_type_upload_from_the_form_is_refused_with_the_reason(world: Wor
         },
     )
     assert page.status_code == 200, page.text[-3000:]
-    assert "only PDF" in page.text, page.text[page.text.find("<form"):][:3000]
+    assert "only PDF" in page.text, page.text[page.text.find("<form") :][:3000]
     assert not Application.objects.exists()
+
+
+def _post(c: Client, app: Any, action: str, data: dict[str, Any]) -> Any:
+    return c.post(f"/programmes/applications/{app.pk}/{action}/", data)
+
+
+def test_extension_and_report_steps_from_the_application_page(world: World) -> None:
+    from epiaid.programmes.services import compute
+    from tests.programmes.conftest import MARCH, to_decision
+
+    app = to_decision(world, submit_compute(world))
+    review.decide(world.officer, app, approve=True, reasons="urgent", now=MARCH)
+    app.refresh_from_db()
+    compute.provision(world.officer2, app.allocation, now=MARCH)
+    member, officer = _client(world.applicant), _client(world.officer)
+    _post(member, app, "extend", {"months": 2, "reason": "another model"})
+    ext = app.extensions.get()
+    page = officer.get(f"/programmes/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "another model" in page.text and "Extension requests" in page.text
+    _post(officer, app, "extension", {"extension": ext.pk, "approve": "yes", "reasons": "progress shown"})
+    ext.refresh_from_db()
+    app.refresh_from_db()
+    assert ext.status == "approved" and app.granted == 400
+    report = app.reports.get()
+    _post(_client(world.other_applicant), app, "report", {"report": report.pk, "text": "not mine"})
+    report.refresh_from_db()
+    assert report.submitted_at is None
+    _post(member, app, "report", {"report": report.pk, "text": "trained 3 models; paper submitted"})
+    report.refresh_from_db()
+    assert report.submitted_at is not None and report.text.startswith("trained")
+
+
+def test_the_demo_loads_the_three_2020_programmes_and_a_round_of_applications(settings: Any, tmp_path: Any) -> None:
+    from epiaid.programmes.demo import load_demo
+    from epiaid.programmes.models import Application, Programme
+
+    settings.PROGRAMMES_NOSLURM_DIR = tmp_path / "noslurm"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    summary = load_demo(None, lambda _: None)
+    assert set(Programme.objects.values_list("code", flat=True)) == {
+        "hpc-2020",
+        "data-voucher-2020",
+        "cloud-voucher-2020",
+    }
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert {"approved", "eligibility", "expert_review"} <= statuses and "demo applications" in summary
+    assert load_demo(None, lambda _: None).endswith("already present")

@@ -15,7 +15,16 @@ from django.views.decorators.http import require_POST
 from epiaid.core.actors import Actor
 from epiaid.core.errors import BadInput, EpiaidError, NotFound
 from epiaid.core.roles import Role, has_role, role_required
-from epiaid.programmes.models import Invoice, Milestone, Organisation, Supplier, Track, Voucher
+from epiaid.programmes.models import (
+    ExtensionRequest,
+    Invoice,
+    Milestone,
+    Organisation,
+    ReportObligation,
+    Supplier,
+    Track,
+    Voucher,
+)
 from epiaid.programmes.services import applications, compute, review, vouchers
 from epiaid.programmes.services.base import STAFF_READERS
 
@@ -167,6 +176,12 @@ def application_action(request: HttpRequest, app_id: int, action: str) -> HttpRe
             applications.request_extension(
                 actor, app, months=int(post.get("months") or 0), reason=post.get("reason", "")
             )
+        elif action == "extension":
+            ext = get_object_or_404(ExtensionRequest, pk=post.get("extension") or 0, application=app)
+            compute.decide_extension(actor, ext, approve=post.get("approve") == "yes", reasons=post.get("reasons", ""))
+        elif action == "report":
+            obligation = get_object_or_404(ReportObligation, pk=post.get("report") or 0, application=app)
+            applications.submit_report(actor, obligation, post.get("text", ""))
         elif action == "withdraw":
             applications.withdraw(actor, app)
         elif action == "delivered":
