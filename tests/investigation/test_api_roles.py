@@ -13,6 +13,7 @@ from django.test import Client
 from epiaid.core.models import AuditEvent
 from epiaid.core.roles import GROUP_ROLES, Role
 from epiaid.investigation import services
+from epiaid.investigation.engine import store
 from tests.investigation.conftest import World, case_day_rows, ping_csv
 
 pytestmark = pytest.mark.django_db
@@ -155,4 +156,4 @@ def test_an_upload_of_bad_input_answers_400_naming_the_row(world: World) -> None
     )
     response = signed_in(world.telco).post(f"{API}/requests/{req.pk}/upload", {"file": bad})
     assert response.status_code == 400 and "row 2" in response.json()["detail"]
-    assert not services.store.has_data(services.store_root(inv))
+    assert not store.has_data(services.store_root(inv))

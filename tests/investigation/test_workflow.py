@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from epiaid.core.models import AuditEvent
 from epiaid.investigation import services
+from epiaid.investigation.engine import store
 from epiaid.investigation.models import DataRequest, DeletionRecord, Investigation
 from tests.investigation.conftest import ISOLATION, ONSET, World, case_day_rows, kst, ping_csv
 
@@ -95,7 +96,7 @@ def test_upload_by_the_wrong_provider_is_refused(world: World) -> None:
     req = world.approved(inv)
     with pytest.raises(services.Forbidden, match="only SKT"):
         services.deliver(world.card_co, req, content=ping_csv(case_day_rows("S1", DAY)))
-    assert refusals("delivery") == 1 and not services.store.has_data(services.store_root(inv))
+    assert refusals("delivery") == 1 and not store.has_data(services.store_root(inv))
 
 
 def test_upload_before_approval_is_refused(world: World) -> None:
@@ -155,7 +156,7 @@ def test_requests_outside_the_bounded_window_are_refused(world: World) -> None:
         )
     with pytest.raises(services.BadInput, match="legal purpose"):
         services.request_data(world.investigator, inv, source="gps", provider="SKT", legal_purpose="because")
-    assert refusals("request") == 1
+    assert refusals("request") == 2  # both refusals are audited, the malformed purpose too
 
 
 def test_purpose_binding_hides_an_investigation_from_unassigned_investigators(world: World) -> None:
@@ -242,10 +243,13 @@ def test_publishing_selected_visits_reaches_the_situation_map(world: World) -> N
     del situation
 
 
-def test_enrolment_is_a_documented_no_op_until_care_call_exists(world: World) -> None:
+def test_enrolment_reports_whether_the_care_call_is_there_to_take_the_contacts(world: World) -> None:
+    from django.apps import apps
+
     inv = world.open()
     world.delivered(inv, case_day_rows("S1", DAY))
-    assert services.enrol_contacts(world.investigator, inv) == {"enrolled": 0, "contacts": 0, "available": False}
+    available = apps.is_installed("epiaid.carecall")
+    assert services.enrol_contacts(world.investigator, inv) == {"enrolled": 0, "contacts": 0, "available": available}
 
 
 def test_card_and_qr_data_arrive_through_their_readers(world: World) -> None:

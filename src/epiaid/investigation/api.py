@@ -8,13 +8,10 @@ names. Every refusal answers with the reason and is in the audit log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import SessionAuth
 
@@ -27,15 +24,6 @@ INVESTIGATOR = RoleAuth(Role.INVESTIGATOR)
 APPROVER = RoleAuth(Role.APPROVER)
 ADMIN = RoleAuth(Role.ADMIN)
 SIGNED_IN = SessionAuth(csrf=True)
-
-T = TypeVar("T")
-
-
-def _run(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except services.WorkflowError as exc:
-        raise HttpError(exc.status, str(exc)) from exc
 
 
 class InvestigationIn(Schema):
@@ -131,11 +119,7 @@ def _inv_out(inv: Investigation) -> dict[str, Any]:
     "/investigations", auth=INVESTIGATOR, response=list[InvestigationOut], summary="Investigations assigned to me"
 )
 def list_investigations(request: HttpRequest) -> list[dict[str, Any]]:
-    from epiaid.core.audit import record
-
-    items = services.investigations_of(request.user)
-    record(request, "list", "investigation.investigation", detail={"count": len(items)})
-    return [_inv_out(i) for i in items]
+    return [_inv_out(i) for i in services.list_investigations(request.user, request)]
 
 
 @router.post(
@@ -145,32 +129,23 @@ def list_investigations(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Open an investigation for a confirmed case",
 )
 def create_investigation(request: HttpRequest, payload: InvestigationIn) -> Status:
-    users = get_user_model().objects.filter(username__in=payload.investigators)
-    missing = set(payload.investigators) - {u.get_username() for u in users}
-    if missing:
-        raise HttpError(400, f"unknown investigators: {', '.join(sorted(missing))}")
-    inv = _run(
-        lambda: services.open_investigation(
-            request.user,
-            case_number=payload.case_number,
-            subject_pid=payload.subject_pid,
-            symptom_onset=payload.symptom_onset,
-            isolation_date=payload.isolation_date,
-            title=payload.title,
-            investigators=list(users),
-            request=request,
-        )
+    users = services.investigator_accounts(request.user, payload.investigators, request)
+    inv = services.open_investigation(
+        request.user,
+        case_number=payload.case_number,
+        subject_pid=payload.subject_pid,
+        symptom_onset=payload.symptom_onset,
+        isolation_date=payload.isolation_date,
+        title=payload.title,
+        investigators=users,
+        request=request,
     )
     return Status(201, _inv_out(inv))
 
 
 @router.get("/investigations/{inv_id}", auth=INVESTIGATOR, response=InvestigationOut)
 def get_investigation(request: HttpRequest, inv_id: int) -> dict[str, Any]:
-    from epiaid.core.audit import record
-
-    inv = _run(lambda: services.get_for_investigator(request.user, inv_id, request))
-    record(request, "view", "investigation.investigation", object_id=inv.pk)
-    return _inv_out(inv)
+    return _inv_out(services.view_investigation(request.user, inv_id, request))
 
 
 @router.post(
@@ -180,47 +155,30 @@ def get_investigation(request: HttpRequest, inv_id: int) -> dict[str, Any]:
     summary="Request a source's data for a bounded window, stating the legal purpose",
 )
 def create_request(request: HttpRequest, inv_id: int, payload: DataRequestIn) -> Status:
-    inv = _run(lambda: services.get_for_investigator(request.user, inv_id, request))
-    req = _run(
-        lambda: services.request_data(
-            request.user,
-            inv,
-            source=payload.source,
-            provider=payload.provider,
-            legal_purpose=payload.legal_purpose,
-            scope=payload.scope,
-            window_start=payload.window_start,
-            window_end=payload.window_end,
-            request=request,
-        )
+    inv = services.get_for_investigator(request.user, inv_id, request)
+    req = services.request_data(
+        request.user,
+        inv,
+        source=payload.source,
+        provider=payload.provider,
+        legal_purpose=payload.legal_purpose,
+        scope=payload.scope,
+        window_start=payload.window_start,
+        window_end=payload.window_end,
+        request=request,
     )
     return Status(201, _req_out(req))
 
 
 @router.get("/approvals", auth=APPROVER, response=list[RequestOut], summary="Requests awaiting my authority")
 def pending_approvals(request: HttpRequest) -> list[dict[str, Any]]:
-    from epiaid.core.audit import record
-
-    items = services.pending_for_approver(request.user)
-    record(request, "list", "investigation.request", detail={"pending": len(items)})
-    return [_req_out(r) for r in items]
-
-
-def _request_or_404(req_id: int) -> DataRequest:
-    req = DataRequest.objects.select_related("investigation").filter(pk=req_id).first()
-    if req is None:
-        raise HttpError(404, f"request {req_id} does not exist")
-    return req
+    return [_req_out(r) for r in services.approvals_for(request.user, request)]
 
 
 @router.post("/requests/{req_id}/decision", auth=APPROVER, response=RequestOut)
 def decide(request: HttpRequest, req_id: int, payload: DecisionIn) -> dict[str, Any]:
-    req = _request_or_404(req_id)
-    return _req_out(
-        _run(
-            lambda: services.decide(request.user, req, approve=payload.approve, reason=payload.reason, request=request)
-        )
-    )
+    req = services.request_by_id(req_id)
+    return _req_out(services.decide(request.user, req, approve=payload.approve, reason=payload.reason, request=request))
 
 
 @router.get(
@@ -243,30 +201,28 @@ def upload(
     format: Form[str] = "pings_csv",
     assume_tz: Form[str] = "",
 ) -> Status:
-    req = _request_or_404(req_id)
+    req = services.request_by_id(req_id)
     content = file.read()
-    delivery = _run(
-        lambda: services.deliver(
-            request.user, req, content=content, fmt=format, assume_tz=assume_tz or None, request=request
-        )
+    delivery = services.deliver(
+        request.user, req, content=content, fmt=format, assume_tz=assume_tz or None, request=request
     )
     return Status(201, {"delivery": delivery.pk, "rows": delivery.rows, "summary": delivery.summary})
 
 
 def _inv(request: HttpRequest, inv_id: int) -> Investigation:
-    return _run(lambda: services.get_for_investigator(request.user, inv_id, request))
+    return services.get_for_investigator(request.user, inv_id, request)
 
 
 @router.get("/investigations/{inv_id}/path", auth=INVESTIGATOR, summary="The case's ordered points with source tags")
 def path(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
     inv = _inv(request, inv_id)
-    return _run(lambda: services.case_path(request.user, inv, request))
+    return services.case_path(request.user, inv, request)
 
 
 @router.get("/investigations/{inv_id}/staypoints", auth=INVESTIGATOR, summary="Where the case stayed, with dwell times")
 def staypoints(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
     inv = _inv(request, inv_id)
-    return _run(lambda: services.case_staypoints(request.user, inv, request))
+    return services.case_staypoints(request.user, inv, request)
 
 
 @router.get("/investigations/{inv_id}/contacts", auth=INVESTIGATOR, summary="Contacts with exposure minutes")
@@ -274,15 +230,13 @@ def contacts(
     request: HttpRequest, inv_id: int, radius_m: float = 10.0, min_minutes: float = 15.0
 ) -> list[dict[str, Any]]:
     inv = _inv(request, inv_id)
-    return _run(
-        lambda: services.case_contacts(request.user, inv, radius_m=radius_m, min_minutes=min_minutes, request=request)
-    )
+    return services.case_contacts(request.user, inv, radius_m=radius_m, min_minutes=min_minutes, request=request)
 
 
 @router.get("/investigations/{inv_id}/chains", auth=INVESTIGATOR, summary="Contact chains to k hops (edges)")
 def chains(request: HttpRequest, inv_id: int, hops: int = 2) -> list[dict[str, Any]]:
     inv = _inv(request, inv_id)
-    return _run(lambda: services.case_contact_chains(request.user, inv, hops=hops, request=request))
+    return services.case_contact_chains(request.user, inv, hops=hops, request=request)
 
 
 @router.get("/investigations/{inv_id}/contacts.csv", auth=INVESTIGATOR, summary="Export the contact list (CSV)")
@@ -290,7 +244,7 @@ def contacts_export(
     request: HttpRequest, inv_id: int, radius_m: float = 10.0, min_minutes: float = 15.0
 ) -> HttpResponse:
     inv = _inv(request, inv_id)
-    text = _run(lambda: services.contacts_csv(request.user, inv, request, radius_m=radius_m, min_minutes=min_minutes))
+    text = services.contacts_csv(request.user, inv, request, radius_m=radius_m, min_minutes=min_minutes)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="contacts-investigation-{inv.pk}.csv"'
     return response
@@ -303,13 +257,13 @@ def contacts_export(
 )
 def likely_sources(request: HttpRequest, inv_id: int) -> dict[str, Any]:
     inv = _inv(request, inv_id)
-    return _run(lambda: services.likely_sources(request.user, inv, request))
+    return services.likely_sources(request.user, inv, request)
 
 
 @router.get("/investigations/{inv_id}/hotspots", auth=INVESTIGATOR, summary="Places where several people overlapped")
 def hotspots(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
     inv = _inv(request, inv_id)
-    return _run(lambda: services.case_hotspots(request.user, inv, request))
+    return services.case_hotspots(request.user, inv, request)
 
 
 @router.post(
@@ -317,17 +271,15 @@ def hotspots(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
 )
 def publish(request: HttpRequest, inv_id: int, payload: PublishIn) -> dict[str, int]:
     inv = _inv(request, inv_id)
-    return {
-        "published": _run(lambda: services.publish_visits(request.user, inv, payload.indices, payload.names, request))
-    }
+    return {"published": services.publish_visits(request.user, inv, payload.indices, payload.names, request)}
 
 
 @router.post("/investigations/{inv_id}/enrol", auth=INVESTIGATOR, summary="Enrol contacts for monitoring (care-call)")
 def enrol(request: HttpRequest, inv_id: int) -> dict[str, Any]:
     inv = _inv(request, inv_id)
-    return _run(lambda: services.enrol_contacts(request.user, inv, request))
+    return services.enrol_contacts(request.user, inv, request)
 
 
 @router.post("/end-outbreak", auth=ADMIN, summary="Declare the outbreak over: delete every investigation's data")
 def end_outbreak(request: HttpRequest) -> dict[str, list[str]]:
-    return {"deleted": _run(lambda: services.end_outbreak(request.user, request))}
+    return {"deleted": services.end_outbreak(request.user, request)}

@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from epiaid.core.audit import record
 from epiaid.core.roles import Role, role_required
 from epiaid.investigation import services
 
 
 @role_required(Role.INVESTIGATOR, Role.APPROVER)
 def index(request: HttpRequest) -> HttpResponse:
-    investigations = services.investigations_of(request.user)
-    approvals = services.pending_for_approver(request.user)
-    record(
-        request,
-        "list",
-        "investigation.index",
-        detail={"investigations": len(investigations), "approvals": len(approvals)},
-    )
+    investigations, approvals = services.work_list(request.user, request)
     return render(request, "investigation/index.html", {"investigations": investigations, "approvals": approvals})
 
 
 @role_required(Role.INVESTIGATOR)
 def console(request: HttpRequest, inv_id: int) -> HttpResponse:
-    try:
-        inv = services.get_for_investigator(request.user, inv_id, request)
-    except services.Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    record(request, "view", "investigation.console", object_id=inv.pk)
+    inv = services.view_investigation(request.user, inv_id, request, what="console")
     lo, hi = services.default_window(inv)
     return render(
         request,
