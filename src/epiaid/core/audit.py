@@ -86,6 +86,25 @@ class AuditAction(models.TextChoices):
     PROGRAMMES_REPORT = "programmes.report"
     PROGRAMMES_VERIFY = "programmes.verify"
     PROGRAMMES_CONFIGURE = "programmes.configure"
+    # carecall
+    CARECALL_LIST = "carecall.list"
+    CARECALL_VIEW_PERSON = "carecall.view_person"
+    CARECALL_REVEAL_PHONE = "carecall.reveal_phone"
+    CARECALL_DIAL = "carecall.dial"
+    CARECALL_IMPORT = "carecall.import"
+    CARECALL_ENROL = "carecall.enrol"
+    CARECALL_UPDATE = "carecall.update"
+    CARECALL_CONSENT = "carecall.consent"
+    CARECALL_OPT_OUT = "carecall.opt_out"
+    CARECALL_CHECKIN = "carecall.checkin"
+    CARECALL_ANSWER = "carecall.answer"
+    CARECALL_ESCALATE = "carecall.escalate"
+    CARECALL_CALL_BACK = "carecall.call_back"
+    CARECALL_DASHBOARD = "carecall.dashboard"
+    CARECALL_EXPORT = "carecall.export"
+    CARECALL_REPORT = "carecall.report"
+    CARECALL_WEBHOOK_REFUSED = "carecall.webhook_refused"
+
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -104,6 +104,15 @@ CAPABILITIES: tuple[Capability, ...] = (
         "FAQ와 지도·마스크 자료로 답하고, 자가진단, 상담원 연결.",
         True,
     ),
+    Capability(
+        "epiaid.carecall",
+        "carecall",
+        "Care call",
+        "능동감시 확인 전화",
+        "Twice-daily symptom check-ins of people under monitoring: calls, texts, alerts, reports.",
+        "능동감시 대상자 하루 두 번 증상 확인: 전화·문자, 긴급 알림, 보고.",
+        False,
+    ),
 )
 
 CAPABILITY_APPS: tuple[str, ...] = tuple(c.app for c in CAPABILITIES)

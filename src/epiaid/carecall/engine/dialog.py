@@ -427,6 +427,7 @@ class Session:
         self.current: str | None = dialog.start  # question id, "goodbye" or None (over)
         self.confirming: float | None = None  # a number heard and awaiting confirmation
         self.tries = 0  # no-matches on the current prompt
+        self.rejections = 0  # "no, that is not what I said" at a confirm step
         self.closing: list[str] = []  # rule ids whose message the goodbye says
         self.goodbye_key = "goodbye"
         self.result = CallResult(dialog=dialog.label, lang=lang)
@@ -441,6 +442,7 @@ class Session:
             "current": self.current,
             "confirming": self.confirming,
             "tries": self.tries,
+            "rejections": self.rejections,
             "closing": self.closing,
             "goodbye_key": self.goodbye_key,
             "result": self.result.as_dict(),
@@ -452,6 +454,7 @@ class Session:
             raise DialogError(f"the call was started with {state.get('dialog')!r}, not {dialog.label!r}")
         s = cls(dialog, state["lang"], context=state.get("context"))
         s.current, s.confirming, s.tries = state["current"], state["confirming"], state["tries"]
+        s.rejections = int(state.get("rejections", 0))
         s.closing, s.goodbye_key = list(state["closing"]), state["goodbye_key"]
         r = dict(state["result"])
         r.pop("emergency", None)
@@ -545,7 +548,10 @@ class Session:
                 heard, self.confirming = self.confirming, None
                 self._record(q, heard, "value")
             elif yn == "no":
-                self.confirming, self.tries = None, 0  # ask the number again
+                self.confirming, self.tries = None, 0  # ask the number again …
+                self.rejections += 1
+                if self.rejections > self.dialog.max_reprompts:  # … but not for ever
+                    self._record(q, None, "unknown", unanswered=True)
             else:
                 self._no_match(q)
             return
@@ -608,6 +614,7 @@ class Session:
 
     def _record(self, q: Question, value: Any, branch: str, *, unanswered: bool = False) -> None:
         self.result.answers[q.id] = value
+        self.rejections = 0
         if unanswered:
             self.result.unanswered.append(q.id)
         self.tries = 0
