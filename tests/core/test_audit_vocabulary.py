@@ -23,7 +23,11 @@ def _literal_actions() -> dict[str, list[str]]:
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name in ("record", "event") and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            if (
+                name in ("record", "event")
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
                 found.setdefault(node.args[1].value, []).append(f"{path.relative_to(SRC)}:{node.lineno}")
     return found
 

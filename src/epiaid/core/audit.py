@@ -106,7 +106,6 @@ class AuditAction(models.TextChoices):
     CARECALL_WEBHOOK_REFUSED = "carecall.webhook_refused"
 
 
-
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
@@ -162,3 +161,23 @@ def event(
 ) -> AuditEvent:
     """A service's audit record: who (with where from) did ``action`` to ``target``."""
     return record(None, action, target, object_id=object_id, detail=detail, actor=actor)
+
+
+def log_page(actor: Actor, *, action: str = "", target: str = "", page: Any = None) -> Any:
+    """One page (100 events, newest first) of the log for an admin; reading the log is itself logged.
+
+    The reader's event is written first, so their own access is on the page they see.
+    """
+    from django.core.paginator import Paginator
+
+    from epiaid.core.access import require
+    from epiaid.core.roles import Role
+
+    actor = require(actor, Role.ADMIN, target="core.audit")
+    events = AuditEvent.objects.select_related("actor").all()
+    if action:
+        events = events.filter(action=action)
+    if target:
+        events = events.filter(target__startswith=target)
+    event(actor, AuditAction.VIEW, "core.audit", detail={"page": str(page or "1")})
+    return Paginator(events, 100).get_page(page)

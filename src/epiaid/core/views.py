@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from epiaid.core.audit import record
+from epiaid.core.actors import Actor
+from epiaid.core.audit import log_page
 from epiaid.core.capabilities import CAPABILITIES
 from epiaid.core.jobs.worker import worker_alive
-from epiaid.core.models import AuditEvent
 from epiaid.core.roles import Role, role_required, roles_of
 
 
@@ -43,12 +42,10 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    events = AuditEvent.objects.select_related("actor").all()
-    if action := request.GET.get("action"):
-        events = events.filter(action=action)
-    if target := request.GET.get("target"):
-        events = events.filter(target__startswith=target)
-    # Record first: the paginator counts rows once, and the reader's own access belongs on the page.
-    record(request, "view", "core.audit", detail={"page": request.GET.get("page", "1")})
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    page = log_page(
+        Actor.from_request(request),
+        action=request.GET.get("action", ""),
+        target=request.GET.get("target", ""),
+        page=request.GET.get("page"),
+    )
     return render(request, "core/audit.html", {"page": page})

@@ -10,9 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from epiaid.core.audit import record
+from epiaid.core.actors import Actor
+from epiaid.core.errors import BadInput
 from epiaid.situation.models import Case, Clinic, Cluster, DisclosureSettings, Visit
-from epiaid.situation.services.importers import IMPORTERS, ImportFileError
+from epiaid.situation.services import staff
+from epiaid.situation.services.importers import IMPORTERS
 
 
 class ImportForm(forms.Form):
@@ -44,12 +46,12 @@ class CaseAdmin(admin.ModelAdmin[Case]):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             kind = form.cleaned_data["kind"]
+            upload = form.cleaned_data["file"]
             try:
-                report = IMPORTERS[kind](form.cleaned_data["file"].read())
-            except ImportFileError as exc:
-                messages.error(request, f"nothing imported: {exc}")
+                report = staff.import_file(Actor.from_request(request), kind, upload.name or "upload", upload.read())
+            except BadInput as exc:
+                messages.error(request, f"nothing imported: {exc.message}")
             else:
-                record(request, "import", f"situation.{kind}", detail={"summary": report.summary()})
                 messages.success(request, report.summary())
                 for r in report.rejected[:50]:
                     messages.warning(request, f"row {r.row}, {r.field}: {r.reason}")

@@ -249,4 +249,4 @@ ImportKind = Literal["ds4c-clusters", "ds4c-cases", "ds4c-routes", "coronamap", 
 
 @router.post("/staff/imports/{kind}", auth=STAFF_WRITE, summary="Import a file (idempotent; per-row report)")
 def import_file(request: HttpRequest, kind: ImportKind, file: UploadedFile = File(...)) -> dict[str, Any]:
-    return staff.import_file(Actor.from_request(request), kind, file.name or "upload", file.read())
+    return staff.import_file(Actor.from_request(request), kind, file.name or "upload", file.read()).as_dict()

@@ -194,6 +194,21 @@ def output_file(job: Job, name: str) -> tuple[Path, str] | None:
     return (path, str(files[name])) if path.is_file() else None
 
 
+def download(actor: Any, job_id: int, name: str) -> tuple[Path, str]:
+    """A file a job wrote, for someone who may see the job: 404 otherwise; every download audited."""
+    from epiaid.core.actors import Actor
+    from epiaid.core.audit import AuditAction, event
+    from epiaid.core.errors import NotFound
+
+    who = Actor.of(actor)
+    job = jobs_visible_to(who.user).filter(pk=job_id).first()
+    found = output_file(job, name) if job is not None else None
+    if job is None or found is None:
+        raise NotFound(f"job {job_id} has no file {name!r}", code="unknown_file")
+    event(who, AuditAction.EXPORT, "core.job", object_id=job.pk, detail={"file": name, "kind": job.kind})
+    return found
+
+
 def kind_of(job: Job) -> JobKind:
     """The job's kind; importing its handler registers it (a worker may not have imported it yet)."""
     if job.kind not in KINDS:

@@ -10,7 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from epiaid.core.audit import record
+from epiaid.core.actors import Actor
 from epiaid.core.jobs import service
 from epiaid.core.jobs.models import Job
 from epiaid.core.jobs.worker import last_worker_seen, worker_alive
@@ -48,12 +48,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 def job_file(request: HttpRequest, job_id: int, name: str) -> HttpResponseBase:
     """A file the job wrote, to those who may see the job; every download is audited."""
-    job = get_object_or_404(service.jobs_visible_to(request.user), pk=job_id)
-    found = service.output_file(job, name)
-    if found is None:
-        raise Http404(f"job {job_id} has no file {name!r}")
-    path, content_type = found
-    record(request, "export", "core.job", object_id=job.pk, detail={"file": name, "kind": job.kind})
+    path, content_type = service.download(Actor.from_request(request), job_id, name)
     return FileResponse(path.open("rb"), content_type=content_type, as_attachment=True, filename=name)
 
 

@@ -18,7 +18,7 @@ from epiaid.core.errors import BadInput, NotFound
 from epiaid.core.korean import province_en
 from epiaid.core.roles import Role
 from epiaid.situation.models import Case
-from epiaid.situation.services.importers import IMPORTERS, ImportFileError
+from epiaid.situation.services.importers import IMPORTERS, ImportFileError, ImportReport
 from epiaid.situation.services.queries import MAX_LIMIT, VisitFilter, case_dict, visit_page
 
 READERS = (Role.HEALTH_STAFF, Role.INVESTIGATOR)
@@ -80,7 +80,7 @@ def case(actor: Actor | Any, number: str) -> Case:
     return found
 
 
-def import_file(actor: Actor | Any, kind: str, name: str, data: bytes) -> dict[str, Any]:
+def import_file(actor: Actor | Any, kind: str, name: str, data: bytes) -> ImportReport:
     """Import one file of a known kind; idempotent, with a per-row report. Audited either way."""
     actor = require(actor, *WRITERS, target=f"situation.{kind}")
     if kind not in IMPORTERS:
@@ -97,4 +97,4 @@ def import_file(actor: Actor | Any, kind: str, name: str, data: bytes) -> dict[s
         f"situation.{kind}",
         detail={"file": name, **summary, "rejected": len(report.rejected)},
     )
-    return report.as_dict()
+    return report
