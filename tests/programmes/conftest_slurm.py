@@ -28,13 +28,18 @@ def slurm_cluster() -> Iterator[SlurmHarness]:
             f"real Slurm not installed: {', '.join(missing)} missing (apt packages {' '.join(DEBIAN_PACKAGES)})"
         )
     # a short path: munge and MariaDB sockets must stay under the 108-byte limit of a Unix socket path
-    root = Path(tempfile.mkdtemp(prefix="epiaid-slurm-"))
-    harness = SlurmHarness(root)
-    try:
-        harness.start()
-    except HarnessError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"the Slurm test cluster did not start: {exc}")
+    failures = []
+    for _attempt in range(2):  # once more on a fresh folder and fresh ports if a start fails (a busy machine)
+        root = Path(tempfile.mkdtemp(prefix="epiaid-slurm-"))
+        harness = SlurmHarness(root)
+        try:
+            harness.start()
+            break
+        except HarnessError as exc:
+            shutil.rmtree(root, ignore_errors=True)
+            failures.append(str(exc))
+    else:
+        pytest.fail("the Slurm test cluster did not start:\n" + "\n".join(failures))
     try:
         yield harness
     finally:

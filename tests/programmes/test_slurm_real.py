@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from epiaid.programmes.engine import SlurmCLI, get_backend, tflops_months_to_tres_minutes
+from epiaid.programmes.engine import BackendUnavailable, SlurmCLI, get_backend, tflops_months_to_tres_minutes
 from epiaid.programmes.engine.slurm import JobRecord, wait_for
-from epiaid.programmes.engine.slurm_harness import SlurmHarness
+from epiaid.programmes.engine.slurm_harness import SlurmHarness, free_port
 
 pytest_plugins = ["tests.programmes.conftest_slurm"]  # slurm_cluster, slurm_backend, account_name
 pytestmark = pytest.mark.slow
@@ -95,3 +96,14 @@ def test_usage_counts_every_allocated_cpu_for_its_elapsed_time(
     assert sorted(j.tres["cpu"] for j in jobs) == [1.0, 2.0]
     assert slurm_backend.usage_seconds([account_name])[account_name]["cpu"] == seconds
     assert slurm_backend.usage([account_name])[account_name]["cpu"] == -(-seconds // 60)
+
+
+def test_an_unreachable_slurmdbd_is_reported_as_unavailable(slurm_cluster: SlurmHarness, tmp_path: Path) -> None:
+    conf = tmp_path / "slurm.conf"  # the same cluster, but slurmdbd's port is one nobody listens on
+    port = f"AccountingStoragePort={slurm_cluster.dbd_port}"
+    conf.write_text(slurm_cluster.conf.read_text().replace(port, f"AccountingStoragePort={free_port()}"))
+    backend = SlurmCLI(conf=conf, env=slurm_cluster.env, timeout=30)
+    t0 = time.monotonic()
+    with pytest.raises(BackendUnavailable):
+        backend.ensure_account("unreachable", description="", qos="unreachable-q", tres_minutes={"cpu": 1})
+    assert time.monotonic() - t0 < 30

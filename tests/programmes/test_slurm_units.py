@@ -126,3 +126,13 @@ def test_slurm_cli_without_the_tools_says_the_backend_is_unavailable(tmp_path: P
         cli.usage(["covid"])
     with pytest.raises(BackendUnavailable, match="sacctmgr not found"):
         cli.ensure_account("covid", description="", qos="covid-q", tres_minutes={"cpu": 1})
+
+
+def test_sacct_tres_strings_parse_with_their_units() -> None:
+    from epiaid.programmes.engine.slurm import parse_tres, tres_count
+
+    assert parse_tres("billing=2,cpu=2,gres/gpu=1,mem=1000M,node=1") == {
+        "billing": "2", "cpu": "2", "gres/gpu": "1", "mem": "1000M", "node": "1",
+    }  # fmt: skip
+    assert parse_tres("") == {}
+    assert [tres_count(v) for v in ("2", "1000M", "4G", "512K", "")] == [2.0, 1000.0, 4096.0, 0.5, 0.0]

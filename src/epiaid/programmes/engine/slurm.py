@@ -427,7 +427,8 @@ class SlurmCLI:
 
     ``conf`` is the ``slurm.conf`` to use (``SLURM_CONF``; default: the system's), ``bin_dir`` a folder
     holding the tools (default: ``PATH``), ``cluster`` the accounting cluster (default: the one in
-    slurm.conf), ``parent`` the parent account of programme accounts (default ``root``).
+    slurm.conf), ``parent`` the parent account of programme accounts (default ``root``), ``since`` the
+    earliest job start ``usage()`` reads (``sacct --starttime``; default 2000-01-01).
     """
 
     name = "slurm"
@@ -442,12 +443,14 @@ class SlurmCLI:
         parent: str | None = None,
         timeout: float = 60.0,
         env: Mapping[str, str] | None = None,
+        since: str = "2000-01-01T00:00:00",
     ) -> None:
         self.conf = Path(conf) if conf else None
         self.bin_dir = Path(bin_dir) if bin_dir else None
         self.cluster = check_name(cluster, kind="cluster") if cluster else None
         self.parent = check_name(parent, kind="account") if parent else None
         self.timeout = timeout
+        self.since = since
         self.env = dict(os.environ if env is None else env)
         if self.conf:
             self.env["SLURM_CONF"] = str(self.conf)
@@ -599,12 +602,13 @@ class SlurmCLI:
             open=q.get("GrpJobs") != "0" and q.get("GrpSubmit") != "0",
         )
 
-    def jobs(self, accounts: list[str] | None = None, *, since: str = "2000-01-01T00:00:00") -> list[JobRecord]:
-        """Every job allocation (``sacct -X``) of ``accounts`` (all when ``None``) since ``since``."""
+    def jobs(self, accounts: list[str] | None = None, *, since: str | None = None) -> list[JobRecord]:
+        """Every job allocation (``sacct -X``) of ``accounts`` (all when ``None``) since ``since``
+        (default: the backend's ``since``, e.g. the programme's opening day, to keep the query short)."""
         for a in accounts or []:
             check_name(a)
         args = ["sacct", "--noheader", "--parsable2", "--allocations", "--allusers", "--duplicates",
-                f"--starttime={since}", "--endtime=now",
+                f"--starttime={since or self.since}", "--endtime=now",
                 "--format=JobIDRaw,Account,State,AllocTRES,ElapsedRaw,Start,End"]  # fmt: skip
         if self.cluster:
             args.append(f"--clusters={self.cluster}")

@@ -85,7 +85,7 @@ class SlurmHarness:
         self.slurmd_port = free_port()
         self.db_password = secrets.token_hex(12)
         self.conf = self.etc / "slurm.conf"
-        self.env = {**os.environ, "SLURM_CONF": str(self.conf)}
+        self.env = {**os.environ, "SLURM_CONF": str(self.conf), "TMPDIR": str(self.root / "tmp")}
         self.env["PATH"] = self.env.get("PATH", "") + os.pathsep + os.pathsep.join(SBIN_DIRS)
         self.timings: dict[str, float] = {}
 
@@ -136,7 +136,7 @@ class SlurmHarness:
     # ---------------------------------------------------------------------------------------------
     def write_configs(self) -> None:
         for d in (self.etc, self.log, self.run_dir, self.root / "munge", self.root / "mysql", self.root / "state",
-                  self.root / "spool"):  # fmt: skip
+                  self.root / "spool", self.root / "tmp"):  # fmt: skip
             d.mkdir(parents=True, exist_ok=True)
         auth = f"AuthType=auth/munge\nAuthInfo=socket={self.munge_socket}\n"
         dbd = self.etc / "slurmdbd.conf"
@@ -222,13 +222,16 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
 
     def start_mariadb(self) -> None:
         data = self.root / "mysql" / "data"
+        tmp = self.root / "mysql" / "tmp"  # its own: two bootstraps sharing /tmp remove each other's tables
+        tmp.mkdir(parents=True, exist_ok=True)
         if not data.exists():
             self.cmd("mariadb-install-db", "--no-defaults", f"--datadir={data}", f"--user={self.user}",
-                     "--auth-root-authentication-method=socket", "--skip-test-db", timeout=120)  # fmt: skip
+                     "--auth-root-authentication-method=socket", "--skip-test-db", f"--tmpdir={tmp}",
+                     timeout=120)  # fmt: skip
         self._spawn("mariadbd", [
             which("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={self.mysql_socket}",
             f"--port={self.mysql_port}", "--bind-address=127.0.0.1", f"--user={self.user}",
-            f"--pid-file={self.run_dir}/mariadbd.pid", f"--log-error={self.log}/mariadbd.log",
+            f"--pid-file={self.run_dir}/mariadbd.pid", f"--log-error={self.log}/mariadbd.log", f"--tmpdir={tmp}",
             "--skip-name-resolve", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M",
             "--innodb-lock-wait-timeout=900", "--max-allowed-packet=64M", "--skip-log-bin",
             "--innodb-flush-log-at-trx-commit=2",
