@@ -107,3 +107,24 @@ def test_an_unreachable_slurmdbd_is_reported_as_unavailable(slurm_cluster: Slurm
     with pytest.raises(BackendUnavailable):
         backend.ensure_account("unreachable", description="", qos="unreachable-q", tres_minutes={"cpu": 1})
     assert time.monotonic() - t0 < 30
+
+
+def test_a_gpu_budget_is_enforced_and_counted_in_gpu_minutes(
+    slurm_cluster: SlurmHarness, slurm_backend: SlurmCLI, account_name: str
+) -> None:
+    # the COVID track's 2 months at 100 TF, half of it on GPUs, reads back as Slurm holds it
+    covid = tflops_months_to_tres_minutes(200, gpu_fraction=0.5)
+    slurm_backend.ensure_account(account_name, description="", qos=f"{account_name}-q", tres_minutes=covid)
+    assert qos_as_slurm_shows_it(slurm_cluster, f"{account_name}-q")["GrpTRESMins"] == (
+        f"cpu={covid['cpu']},gres/gpu={covid['gres/gpu']}"
+    )
+    # a small one to see the GPU limit bite: 3 GPU-minutes
+    slurm_backend.set_limit(account_name, {"cpu": 600, "gres/gpu": 3})
+    slurm_backend.add_user(account_name, slurm_cluster.user)
+    refused = slurm_cluster.sbatch("--account", account_name, "--gres=gpu:1", "--time=5", "--wrap", "true", check=False)
+    assert refused.returncode != 0 and "QOSGrpGRESMinutes" in refused.stderr
+    two_gpus = ["--account", account_name, "--gres=gpu:2", "--time=1", "--wrap", "sleep 1"]
+    job = slurm_cluster.sbatch(*two_gpus).stdout.strip()
+    record = wait_for(lambda: next((j for j in slurm_backend.jobs([account_name]) if j.finished), None), timeout=60)
+    assert record is not None and record.job_id == job and record.tres["gres/gpu"] == 2.0
+    assert slurm_backend.usage([account_name])[account_name]["gres/gpu"] == -(-2 * record.elapsed_s // 60)

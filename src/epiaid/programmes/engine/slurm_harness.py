@@ -68,9 +68,14 @@ class SlurmHarness:
     node = "localhost"
     partition = "debug"
 
-    def __init__(self, root: str | os.PathLike[str], *, cpus: int | None = None, start_slurmd: bool = True) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, cpus: int | None = None, gpus: int = 2, start_slurmd: bool = True
+    ) -> None:
         self.root = Path(root).resolve()
         self.cpus = cpus or os.cpu_count() or 1
+        #: GPUs the node declares as a count-only gres (no device files: jobs get none bound, but Slurm
+        #: schedules, limits and accounts ``gres/gpu`` exactly as on a GPU node)
+        self.gpus = gpus
         self.start_slurmd = start_slurmd
         self.user = os.environ.get("USER") or _whoami()
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -158,6 +163,14 @@ StorageLoc=slurm_acct_db
 """
         )
         dbd.chmod(0o600)
+        gres = f"Gres=gpu:{self.gpus} " if self.gpus else ""
+        gres_conf = ""
+        if self.gpus:  # stand-in device files: nothing opens them (task/none binds no devices)
+            (self.root / "dev").mkdir(exist_ok=True)
+            for i in range(self.gpus):
+                (self.root / "dev" / f"gpu{i}").touch()
+            gres_conf = f"NodeName={self.node} Name=gpu File={self.root}/dev/gpu[0-{self.gpus - 1}]\n"
+        (self.etc / "gres.conf").write_text(gres_conf)
         self.conf.write_text(
             f"""# written by epiaid's slurm_harness
 ClusterName={self.cluster}
@@ -194,12 +207,14 @@ AccountingStoragePort={self.dbd_port}
 # the munge socket for talking to slurmdbd (AuthInfo covers slurmctld/slurmd only)
 AccountingStoragePass={self.munge_socket}
 AccountingStorageEnforce=associations,limits,qos,safe
+AccountingStorageTRES=gres/gpu
+GresTypes=gpu
 JobCompType=jobcomp/none
 MinJobAge=30
 KillWait=2
 InactiveLimit=0
 MessageTimeout=10
-NodeName={self.node} NodeHostname={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} State=UNKNOWN
+NodeName={self.node} NodeHostname={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} {gres}State=UNKNOWN
 PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
 """
         )
