@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -127,7 +127,7 @@ class Walk:
     invalid: bool = False
     disclaimer: str | None = None
     outcome: dict[str, Any] | None = None
-    coverage: set[tuple[str, str]] = field(default_factory=set)
+    coverage: set[tuple[str, str, str]] = field(default_factory=set)
 
     @property
     def choices(self) -> list[str]:
@@ -167,7 +167,10 @@ class Interpreter:
         self.ctx.eval(_JS_PRELUDE)
         strings = protocol.strings[LOCALES[self.lang]]
         self.ctx.eval("var customLocalizedStrings = " + json.dumps(strings, ensure_ascii=False) + ";")
-        self.coverage: set[tuple[str, str]] = set()
+        self.coverage: set[tuple[str, str, str]] = set()
+        self.answers: list[Any] = []  # those a provider gave
+        self.reached: dict[tuple[str, str], int] = {}  # decision step -> answers given before it (first visit)
+        self.given = 0
         self.outcome: dict[str, Any] | None = None
 
     # --- JavaScript -------------------------------------------------------------------------------
@@ -226,7 +229,8 @@ class Interpreter:
             ]
             if choice_sets:
                 cs = choice_sets[0]
-                items = [c for c in cs.get("choices") or [] if c.get("value") != cs.get("value")]
+                # the card's preselected placeholder ("Please select …") can be submitted as it is, too
+                items = list(cs.get("choices") or [])
                 return Prompt(
                     step["id"],
                     step["variable"],
@@ -250,8 +254,13 @@ class Interpreter:
 
     # --- the walk ---------------------------------------------------------------------------------
 
-    def run(self, answers: Sequence[Any]) -> tuple[list[str], list[str], Prompt | None]:
-        """Walk with ``answers``; (all messages, messages after the last answer, the waiting prompt)."""
+    def run(
+        self, answers: Sequence[Any], provider: Callable[[Prompt], Any] | None = None
+    ) -> tuple[list[str], list[str], Prompt | None]:
+        """Walk with ``answers``; (all messages, messages after the last answer, the waiting prompt).
+
+        With a ``provider`` the walk goes on past the given answers, asking it for each further answer
+        (tests walk the whole graph this way without replaying it at every step)."""
         scen = self.protocol.scenarios[self.protocol.entry]
         frames: list[tuple[Scenario, str | None]] = []
         step_id: str | None = scen.first
@@ -287,22 +296,28 @@ class Interpreter:
                 messages += [_clean_markdown(m) for m in shown if m and m.strip()]
                 step_id = nxt
             elif kind == "branch":
+                self.reached.setdefault((scen.trigger, step_id), self.given)
                 ok = self._truthy(step["condition"])
-                self.coverage.add((step_id, "true" if ok else "false"))
+                self.coverage.add((scen.trigger, step_id, "true" if ok else "false"))
                 step_id = step["targetStepId"] if ok else nxt
             elif kind == "switch":
+                self.reached.setdefault((scen.trigger, step_id), self.given)
                 got = self._switch_value(step["condition"])
                 target = next((c["targetStepId"] for c in step.get("cases", []) if str(c.get("value")) == got), None)
-                self.coverage.add((step_id, got if target else "default"))
+                self.coverage.add((scen.trigger, step_id, got if target else "default"))
                 step_id = target or nxt
             elif kind == "prompt":
                 prompt = self._prompt(step)
+                if not pending and provider is not None:
+                    pending.append(provider(prompt))
+                    self.answers.append(pending[0])
                 if not pending:
                     if prompt.text:
                         messages.append(_clean_markdown(prompt.text))
                     return messages, messages[since:], prompt
                 answer = pending.pop(0)
                 self._store(prompt, answer)
+                self.given += 1
                 if prompt.text:
                     messages.append(_clean_markdown(prompt.text))
                 since = len(messages)
