@@ -5,7 +5,14 @@ An approved compute allocation becomes
 * a Slurm **account** (the association users run jobs under), whose only and default QOS is
 * a **QOS** carrying the hard budget as ``GrpTRESMins`` (e.g. ``cpu=9642857``) with the flags
   ``NoDecay`` (usage counted against the limit never decays with ``PriorityDecayHalfLife``) and
-  ``DenyOnLimit`` (a job that cannot fit is refused at submission instead of waiting forever).
+  ``DenyOnLimit`` (a job whose own request — TRES × time limit — exceeds the limit is refused at
+  submission, ``QOSGrpCPUMinutesLimit`` / ``QOSGrpGRESMinutes``, instead of pending forever).  With
+  ``AccountingStorageEnforce=...,safe`` a job that fits the limit but not what is left (used + what
+  running jobs may still use) is held pending with that reason until the limit is raised.
+
+Usage is read from ``sacct`` (the accounting database: every job allocation's TRES × elapsed time,
+never decayed) rather than ``sshare``, whose association usage decays with the fair-share half-life;
+:meth:`SlurmCLI.qos_usage` reads the QOS counter Slurm itself enforces (``scontrol show assoc_mgr``).
 
 Two implementations of :class:`ComputeBackend`:
 
