@@ -225,7 +225,7 @@ def _file(
 ) -> Application:
     with transaction.atomic():
         others = list(
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .filter(organisation=organisation, track__programme_id=track.programme_id)
             .exclude(status__in=[Application.Status.REJECTED, Application.Status.WITHDRAWN])
             .values_list("reference", "track_id", "status")

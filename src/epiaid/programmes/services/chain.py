@@ -27,8 +27,10 @@ def _head() -> ChainHead:
 
 
 def append(kind: str, reference: str, actor: Actor, **payload: Any) -> DecisionRecord:
-    """Add one link (inside the caller's transaction: the record stands or falls with the decision)."""
-    with transaction.atomic():
+    """Add one link (inside the caller's transaction: the record stands or falls with the decision).
+
+    No savepoint: a failure here fails the caller's whole step."""
+    with transaction.atomic(savepoint=False):
         head = _head()
         seq, at = head.seq + 1, timezone.now()
         body = json.loads(

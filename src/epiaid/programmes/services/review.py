@@ -109,7 +109,11 @@ def reviewer_access(actor: Actor, application: Application) -> Assignment:
 
 
 def _open(application_id: int) -> Application:
-    app = Application.objects.select_for_update().select_related("track", "organisation").get(pk=application_id)
+    app = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("track", "organisation")
+        .get(pk=application_id)
+    )
     if app.status not in Application.OPEN:
         raise Conflict(f"{app.reference} is already {app.status}", code="not_open")
     return app
@@ -358,6 +362,9 @@ def _decide_locked(
     now: dt.datetime,
     late_reason: str = "",
 ) -> Application:
+    """Record the decision. The two shared locks (the track's ledger row, then the chain head) are
+    taken last, so they are held only for a few statements before the commit: approvals in different
+    applications queue on them for as short a time as possible."""
     track = app.track
     granted = Decimal(0)
     if approve:
@@ -366,21 +373,11 @@ def _decide_locked(
             raise Conflict("a grant is more than zero and at most what was requested", code="bad_amount")
         if granted < track.grant_min:
             raise Conflict(f"the track's smallest grant is {track.grant_min}", code="bad_amount")
-        ledger.commit(app, granted, actor, note=f"grant {app.reference}")
     app.status = Application.Status.APPROVED if approve else Application.Status.REJECTED
     app.granted, app.decision_reasons, app.decided_at, app.decided_by = granted, reasons.strip(), now, actor.user
     app.save(update_fields=["status", "granted", "decision_reasons", "decided_at", "decided_by", "late"])
     if approve:
         _grant(app, now)
-    chain.append(
-        "approved" if approve else "rejected",
-        app.reference,
-        actor,
-        granted=str(granted),
-        reasons=app.decision_reasons,
-        late_reason=late_reason,
-        on_time=now <= app.due_at,
-    )
     audit(
         actor,
         AuditAction.PROGRAMMES_DECIDE,
@@ -397,6 +394,17 @@ def _decide_locked(
         f"[epiaid] {app.reference} {verdict}",
         f"Your application {app.reference} was {verdict}.\nReasons: {app.decision_reasons}\n"
         + (f"Granted: {granted} {track.unit}\n" if approve else ""),
+    )
+    if approve:  # the track's budget: refused here (and everything above rolled back) when it would overspend
+        ledger.commit(app, granted, actor, note=f"grant {app.reference}")
+    chain.append(
+        "approved" if approve else "rejected",
+        app.reference,
+        actor,
+        granted=str(granted),
+        reasons=app.decision_reasons,
+        late_reason=late_reason,
+        on_time=now <= app.due_at,
     )
     return app
 

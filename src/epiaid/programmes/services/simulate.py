@@ -77,6 +77,7 @@ def simulate(
         org.members.add(member)
         orgs.append(org)
         members.append(member)
+    companies = [i for i, o in enumerate(orgs) if o.kind == "company"]
     for r in pool[: reviewers // 4]:  # a quarter of the pool has a recent collaboration to declare
         Collaboration.objects.create(reviewer=r, organisation=rng.choice(orgs), last_on=dt.date(2019, 5, 1))
     for r in pool[reviewers // 4 : reviewers // 2]:
@@ -227,7 +228,7 @@ def simulate(
             org = orgs[org_i]
             t = tracks[code]
             if org.kind not in t.eligibility:
-                org_i = next(i for i in range(len(orgs)) if orgs[i].kind == "company")
+                org_i = rng.choice(companies)
                 org = orgs[org_i]
             try:
                 app = applications.submit(

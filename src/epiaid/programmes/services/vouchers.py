@@ -118,7 +118,7 @@ def pay_supplier(actor: Any, voucher: Voucher, *, milestone: Milestone | None = 
     try:
         with transaction.atomic():
             v = (
-                Voucher.objects.select_for_update()
+                Voucher.objects.select_for_update(of=("self",))
                 .select_related("application", "application__track")
                 .get(pk=voucher.pk)
             )
@@ -235,7 +235,11 @@ def reimburse(actor: Any, invoice: Invoice) -> Invoice:
     _payer(actor, invoice.voucher)
     try:
         with transaction.atomic():
-            inv = Invoice.objects.select_for_update().select_related("voucher__application").get(pk=invoice.pk)
+            inv = (
+                Invoice.objects.select_for_update(of=("self",))
+                .select_related("voucher__application")
+                .get(pk=invoice.pk)
+            )
             if inv.status != Invoice.Status.SUBMITTED:
                 raise Conflict("the invoice is already reimbursed", code="already_paid")
             app = inv.voucher.application
