@@ -74,4 +74,13 @@ def test_duckdb_and_spark_give_identical_results(tmp_path: Path) -> None:
     h1, h2 = (hotspots(e, case_stays, cell_m=200) for e in (duck, spark))
     assert len(h1) > 0
     _same(h1, h2, ("lat", "lon", "overlap_min", "expected", "score"))
+
+    # A provider's pseudonym is bound as a parameter on both engines: one ending in a backslash or
+    # carrying a quote matches itself only (on Spark, a backslash escaped the closing quote of a literal).
+    hostile = df[df["pid"] == truth.index_pids[0]].head(3).assign(pid="x' OR '1'='1\\")
+    for e in (duck, spark):
+        e.register_frame("hostile", pd.concat([hostile, df.head(5)]))
+        found = case_path(e, "x' OR '1'='1\\", t0, t0 + 86400, pings="hostile")
+        assert len(found) == 3 and set(found["pid"]) == {"x' OR '1'='1\\"}
+        assert case_path(e, "x", t0, t0 + 86400, pings="hostile").empty
     duck.close()

@@ -7,10 +7,17 @@ SQL text from :mod:`.sql`. Spark is imported only when asked for (``pip install 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+
+from epiaid.investigation.engine.sql import Query
+
+
+def _split(sql: str | Query, params: Sequence[Any]) -> tuple[str, list[Any]]:
+    return (sql.text, list(sql.params)) if isinstance(sql, Query) else (sql, list(params))
 
 
 class Backend(Protocol):
@@ -20,7 +27,9 @@ class Backend(Protocol):
 
     def register_store(self, name: str, root: Path | str) -> None: ...
 
-    def query(self, sql: str) -> pd.DataFrame: ...
+    def query(self, sql: str | Query, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run SQL with ``?`` placeholders bound to ``params`` (or a :class:`Query` carrying both)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -50,8 +59,9 @@ class DuckDBBackend:
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)"
         )
 
-    def query(self, sql: str) -> pd.DataFrame:
-        return self.con.execute(sql).df()
+    def query(self, sql: str | Query, params: Sequence[Any] = ()) -> pd.DataFrame:
+        text, values = _split(sql, params)
+        return self.con.execute(text, values).df()
 
     def close(self) -> None:
         self.con.close()
@@ -105,8 +115,9 @@ class SparkBackend:
     def register_store(self, name: str, root: Path | str) -> None:
         self.spark.read.option("basePath", str(root)).parquet(str(Path(root) / "date=*")).createOrReplaceTempView(name)
 
-    def query(self, sql: str) -> pd.DataFrame:
-        return self.spark.sql(sql).toPandas()
+    def query(self, sql: str | Query, params: Sequence[Any] = ()) -> pd.DataFrame:
+        text, values = _split(sql, params)
+        return (self.spark.sql(text, args=values) if values else self.spark.sql(text)).toPandas()
 
     def close(self) -> None:
         """The session is shared for the process; nothing to release per query."""

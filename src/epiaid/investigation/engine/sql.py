@@ -3,7 +3,10 @@
 Only functions both dialects share are used (FLOOR, CAST … AS BIGINT, RADIANS, SIN, COS, ASIN,
 SQRT, POWER, LEAST, GREATEST, window LAG), times are epoch-second integers (column ``ts``), and the
 neighbour expansion of the spatial hash join uses a plain ``offsets`` table rather than a dialect's
-range function. Each builder returns SQL text; :mod:`.backends` runs it.
+range function. Each builder returns SQL text, or a :class:`Query` where a value came from outside
+(a person id): such values are bound as ``?`` parameters by the engine, never spliced into the text
+(Spark's string literals take backslash escapes, so quoting by doubling ``'`` would not hold there).
+:mod:`.backends` runs either.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -31,10 +35,19 @@ def bucket(expr: str, size: float) -> str:
     return f"CAST(FLOOR({expr} / CAST({size!r} AS DOUBLE)) AS BIGINT)"
 
 
-def quote_list(values: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class Query:
+    """SQL text with ``?`` placeholders and the values bound to them, in order."""
+
+    text: str
+    params: tuple[Any, ...] = ()
+
+
+def placeholders(values: Sequence[str]) -> str:
+    """``?, ?, ?`` for a list of person ids bound as parameters (at least one)."""
     if not values:
         raise ValueError("at least one person id is needed")
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+    return ", ".join("?" for _ in values)
 
 
 @dataclass(frozen=True)
@@ -68,14 +81,15 @@ def offsets_frame(params: ContactParams, max_abs_lat: float = 60.0) -> tuple[pd.
     return pd.DataFrame(rows, columns=["dt", "dy", "dx"]).astype("int64"), cell_lat, cell_lon
 
 
-def index_pings_sql(index_pids: Sequence[str], t0: int, t1: int, params: ContactParams, pings: str = "pings") -> str:
+def index_pings_sql(index_pids: Sequence[str], t0: int, t1: int, params: ContactParams, pings: str = "pings") -> Query:
     """The index people's usable pings over the window (step 1 of the contact search)."""
-    return f"""
+    text = f"""
 SELECT pid AS ipid, ts AS its, lat AS ilat, lon AS ilon, accuracy_m AS iacc
 FROM {pings}
-WHERE pid IN ({quote_list(index_pids)}) AND ts BETWEEN {int(t0)} AND {int(t1)}
+WHERE pid IN ({placeholders(index_pids)}) AND ts BETWEEN {int(t0)} AND {int(t1)}
   AND lat IS NOT NULL AND accuracy_m <= {params.max_accuracy_m!r}
 """
+    return Query(text, tuple(str(v) for v in index_pids))
 
 
 def contacts_sql(
@@ -88,7 +102,7 @@ def contacts_sql(
     pings: str = "pings",
     offsets: str = "offsets",
     index_table: str | None = None,
-) -> str:
+) -> Query:
     """Contacts of each index person over [t0, t1]: exposure minutes, closest distance, first/last.
 
     With ``index_table`` (the registered result of :func:`index_pings_sql`) the engine knows the
@@ -97,9 +111,9 @@ def contacts_sql(
     """
     p = params
     dist = haversine_sql("k.ilat", "k.ilon", "c.clat", "c.clon")
-    idx = f"SELECT * FROM {index_table}" if index_table else index_pings_sql(index_pids, t0, t1, p, pings)
-    return f"""
-WITH idx AS ({idx}),
+    idx = Query(f"SELECT * FROM {index_table}") if index_table else index_pings_sql(index_pids, t0, t1, p, pings)
+    text = f"""
+WITH idx AS ({idx.text}),
 idx_keys AS (
   SELECT i.ipid, i.its, i.ilat, i.ilon, i.iacc,
          {bucket("i.its", p.tolerance_s)} + o.dt AS tb,
@@ -131,17 +145,19 @@ GROUP BY ipid, cpid
 HAVING COUNT(DISTINCT slot_id) * {p.slot_s // 60} >= {p.min_minutes!r}
 ORDER BY index_pid, exposure_minutes DESC, contact_pid
 """
+    return Query(text, idx.params)
 
 
-def path_sql(pid: str, t0: int, t1: int, gap_s: int, pings: str = "pings") -> str:
+def path_sql(pid: str, t0: int, t1: int, gap_s: int, pings: str = "pings") -> Query:
     """One person's ordered pings over a window with a gap flag where the trace goes silent."""
-    return f"""
+    text = f"""
 SELECT pid, ts, lat, lon, cell_id, accuracy_m, source, provider,
        CASE WHEN ts - LAG(ts) OVER (ORDER BY ts, source) > {int(gap_s)} THEN TRUE ELSE FALSE END AS gap_before
 FROM {pings}
-WHERE pid = {quote_list([pid])} AND ts BETWEEN {int(t0)} AND {int(t1)}
+WHERE pid = ? AND ts BETWEEN {int(t0)} AND {int(t1)}
 ORDER BY ts, source
 """
+    return Query(text, (str(pid),))
 
 
 def exposure_sites_sql(

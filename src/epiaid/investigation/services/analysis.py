@@ -105,10 +105,7 @@ def _num(x: Any) -> float | None:
 
 def _subject_pings(inv: Investigation) -> pd.DataFrame:
     t0, t1 = _window_ts(inv)
-    return _backend(inv).query(
-        f"SELECT * FROM pings WHERE pid = '{inv.subject_pid.replace(chr(39), chr(39) * 2)}' "
-        f"AND ts BETWEEN {t0} AND {t1}"
-    )
+    return _backend(inv).query("SELECT * FROM pings WHERE pid = ? AND ts BETWEEN ? AND ?", [inv.subject_pid, t0, t1])
 
 
 def case_staypoints(
@@ -232,7 +229,7 @@ def case_hotspots(actor: Any, inv: Investigation, request: HttpRequest | None = 
     _analysable(actor, inv, "hotspots", request)
     t0, t1 = _window_ts(inv)
     backend = _backend(inv)
-    pings = backend.query(f"SELECT * FROM pings WHERE ts BETWEEN {t0} AND {t1} AND accuracy_m <= 200")
+    pings = backend.query("SELECT * FROM pings WHERE ts BETWEEN ? AND ? AND accuracy_m <= 200", [t0, t1])
     stays = staypoints(pings)
     found = hotspots(backend, stays)
     record(request, "view", f"{TARGET}.hotspots", object_id=inv.pk, actor=actor, detail={"hotspots": len(found)})
