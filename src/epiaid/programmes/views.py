@@ -62,9 +62,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "is_reviewer": has_role(user, Role.REVIEWER),
             "is_officer": has_role(user, *STAFF_READERS),
             "is_finance": has_role(user, Role.FINANCE_OFFICER, Role.AUDITOR),
-            "mine": applications.visible_to(Actor.from_request(request)).order_by("-submitted_at")[:50]
-            if user.is_authenticated
-            else [],
+            "mine": applications.list_for(Actor.from_request(request), limit=50) if user.is_authenticated else [],
+            "suppliers": vouchers.catalogue(),
         },
     )
 
@@ -129,6 +128,7 @@ def application(request: HttpRequest, app_id: int) -> HttpResponse:
             "reviews": review.reviews_for(actor, app),
             "allocation": getattr(app, "allocation", None),
             "voucher": getattr(app, "voucher", None),
+            "suggestions": app.allocation.suggestions.order_by("-month")[:6] if hasattr(app, "allocation") else [],
         },
     )
 

@@ -414,3 +414,12 @@ def submit_report(actor: Any, obligation: ReportObligation, text: str, *, now: d
 def is_member(actor: Any, organisation: Organisation) -> bool:
     """Whether the actor belongs to the organisation (pages show the applicant's own steps by it)."""
     return _member(actor_of(actor), organisation)
+
+
+def list_for(actor: Any, *, limit: int = 500) -> list[Application]:
+    """The applications the actor may see, newest deadline first (the listing is audited)."""
+    actor = actor_of(actor)
+    rows = list(visible_to(actor).order_by("due_at")[:limit])
+    if actor.user is not None:
+        audit(actor, AuditAction.LIST, TARGET, None, rows=len(rows))
+    return rows
