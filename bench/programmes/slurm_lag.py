@@ -56,6 +56,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=1.0, help="how long each job sleeps")
     ap.add_argument("--slurm-conf", type=Path, help="use this running cluster instead of starting one")
     ap.add_argument("--enforced", action="store_true", help="also time Slurm's own GrpTRESMins counter (slow)")
+    ap.add_argument("--history", type=int, default=0, help="then run N more jobs (an array) and time usage() over them")
     args = ap.parse_args()
 
     root = None
@@ -104,6 +105,21 @@ def main() -> int:
             print(
                 f"usage visible via sacct -> counted by Slurm's QOS GrpTRESMins ({want} cpu-min, "
                 "PriorityCalcPeriod=1): " + (f"{time.time() - end:.1f} s" if counted else "not within 150 s")
+            )
+        if args.history:
+            t = time.perf_counter()
+            cluster.sbatch(f"--account={account}", "-n1", "--time=1", f"--array=0-{args.history - 1}", "--wrap", "true")
+            want = args.jobs + args.history + (1 if args.enforced else 0)
+            done = wait_for(lambda: sum(j.finished for j in backend.jobs([account])) >= want, timeout=900, interval=2)
+            ran = time.perf_counter() - t
+            calls = []
+            for _ in range(10):
+                t = time.perf_counter()
+                backend.usage([account])
+                calls.append(time.perf_counter() - t)
+            print(
+                f"usage() over {len(backend.jobs([account]))} job records ({'all' if done else 'not all'} "
+                f"{args.history} array jobs ran in {ran:.0f} s): p50 {statistics.median(calls) * 1000:.0f} ms"
             )
     finally:
         if root is not None:
