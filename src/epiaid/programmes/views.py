@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from epiaid.core.actors import Actor
 from epiaid.core.errors import BadInput, EpiaidError, NotFound
-from epiaid.core.roles import Role, has_role, role_required
+from epiaid.core.roles import Role, role_required
 from epiaid.programmes.models import (
     ExtensionRequest,
     Invoice,
@@ -26,7 +26,7 @@ from epiaid.programmes.models import (
     Voucher,
 )
 from epiaid.programmes.services import applications, compute, review, vouchers
-from epiaid.programmes.services.base import STAFF_READERS
+from epiaid.programmes.services.base import STAFF_READERS, portal_roles
 
 ANY_PORTAL_ROLE = (Role.APPLICANT, Role.REVIEWER, *STAFF_READERS)
 
@@ -58,10 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "tracks": applications.open_tracks(),
             "all_tracks": Track.objects.select_related("programme").order_by("programme__code", "code"),
-            "is_applicant": has_role(user, Role.APPLICANT),
-            "is_reviewer": has_role(user, Role.REVIEWER),
-            "is_officer": has_role(user, *STAFF_READERS),
-            "is_finance": has_role(user, Role.FINANCE_OFFICER, Role.AUDITOR),
+            **portal_roles(Actor.from_request(request)),
             "mine": applications.list_for(Actor.from_request(request), limit=50) if user.is_authenticated else [],
             "suppliers": vouchers.catalogue(),
         },
@@ -109,7 +106,8 @@ def apply(request: HttpRequest) -> HttpResponse:
 @role_required(*ANY_PORTAL_ROLE)
 def application(request: HttpRequest, app_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
-    if has_role(request.user, Role.REVIEWER) and not has_role(request.user, *STAFF_READERS):
+    flags = portal_roles(actor)
+    if flags["is_reviewer"] and not flags["is_staff_reader"]:
         mine = review.reviewer_assignment(actor, app_id)
         if mine is not None and mine.declared_no_conflict_at is None and mine.status == "assigned":
             return render(request, "programmes/declare.html", {"assignment": mine})
@@ -121,10 +119,9 @@ def application(request: HttpRequest, app_id: int) -> HttpResponse:
             "app": app,
             "summary": review.score_summary(app),
             "rubric": review.RUBRIC,
-            "is_officer": has_role(request.user, Role.PROGRAMME_OFFICER),
-            "is_reviewer": has_role(request.user, Role.REVIEWER),
+            **flags,
             "is_member": applications.is_member(actor, app.organisation),
-            "assignments": app.assignments.select_related("reviewer") if has_role(request.user, *STAFF_READERS) else [],
+            "assignments": app.assignments.select_related("reviewer") if flags["is_staff_reader"] else [],
             "reviews": review.reviews_for(actor, app),
             "allocation": getattr(app, "allocation", None),
             "voucher": getattr(app, "voucher", None),

@@ -83,3 +83,19 @@ def mail(to: list[str], subject: str, body: str) -> None:
         send_mail(subject, body, sender, recipients, fail_silently=True)
 
     transaction.on_commit(send)
+
+
+def portal_roles(actor: Any) -> dict[str, bool]:
+    """What the pages offer this actor (links and forms); every step is still checked by its service."""
+    actor = actor_of(actor)
+
+    def has(*roles: Role) -> bool:
+        return actor.user is not None and holds(actor, *roles)
+
+    return {
+        "is_applicant": has(Role.APPLICANT),
+        "is_reviewer": has(Role.REVIEWER),
+        "is_staff_reader": has(*STAFF_READERS),
+        "is_officer": has(Role.PROGRAMME_OFFICER),
+        "is_finance": has(Role.FINANCE_OFFICER, Role.AUDITOR),
+    }
