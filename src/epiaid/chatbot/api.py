@@ -135,7 +135,7 @@ def _skill_error(exc: EpiaidError) -> str:
 
 
 def _staff(request: HttpRequest) -> Actor:
-    return Actor.of(request.user)
+    return Actor.from_request(request)
 
 
 class AnswerIn(Schema):
