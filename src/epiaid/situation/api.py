@@ -14,22 +14,19 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from epiaid.core.actors import Actor
-from epiaid.core.geo import BBox, CoordinateError
 from epiaid.core.roles import Role, RoleAuth
-from epiaid.situation.models import Clinic, Cluster, Visit
+from epiaid.situation.models import Cluster, Visit
 from epiaid.situation.services import editing, staff
 from epiaid.situation.services.disclosure import current_policy, staff_visit
 from epiaid.situation.services.queries import (
-    MAX_LIMIT,
     VisitFilter,
     case_dict,
-    clinic_dict,
+    clinic_page,
     cluster_dict,
-    nearest_clinics,
+    nearest_clinic_page,
     visit_filter,
     visit_page,
     visits_geojson,
@@ -99,40 +96,14 @@ def clinics(
     limit: int = 1000,
     offset: int = 0,
 ) -> dict[str, Any]:
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise HttpError(400, f"limit must be 1..{MAX_LIMIT} and offset ≥ 0")
-    rows = Clinic.objects.all()
-    if region:
-        from epiaid.core.korean import province_en
-
-        rows = rows.filter(province=province_en(region) or region)
-    if bbox:
-        try:
-            b = BBox.parse(bbox)
-        except CoordinateError as exc:
-            raise HttpError(400, str(exc)) from exc
-        rows = rows.filter(lat__gte=b.south, lat__lte=b.north, lng__gte=b.west, lng__lte=b.east)
-    if specimen_only:
-        rows = rows.filter(specimen_collection=True)
-    return {
-        "count": rows.count(),
-        "limit": limit,
-        "offset": offset,
-        "results": [clinic_dict(c) for c in rows[offset : offset + limit]],
-    }
+    return clinic_page(region=region, bbox=bbox, specimen_only=specimen_only, limit=limit, offset=offset)
 
 
 @router.get("/clinics/nearest", summary="Nearest screening clinics by great-circle distance")
 def clinics_nearest(
     request: HttpRequest, lat: float, lng: float, limit: int = 5, specimen_only: bool = False
 ) -> dict[str, Any]:
-    if not 1 <= limit <= 50:
-        raise HttpError(400, "limit must be between 1 and 50")
-    try:
-        results = nearest_clinics(lat, lng, limit=limit, specimen_only=specimen_only)
-    except CoordinateError as exc:
-        raise HttpError(400, str(exc)) from exc
-    return {"lat": lat, "lng": lng, "results": results}
+    return nearest_clinic_page(lat, lng, limit=limit, specimen_only=specimen_only)
 
 
 @router.get("/clusters", summary="Infection clusters with a location")

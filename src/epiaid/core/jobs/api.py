@@ -8,9 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
+from epiaid.core.errors import BadInput
 from epiaid.core.jobs import service
 from epiaid.core.jobs.models import Job
 from epiaid.core.jobs.worker import last_worker_seen, worker_alive
@@ -21,7 +21,7 @@ router = Router(auth=SessionAuth())
 @router.get("", summary="Background jobs you may see (admins: all), newest first")
 def list_jobs(request: HttpRequest, status: str = "", kind: str = "", owner: str = "", limit: int = 100) -> Any:
     if status and status not in Job.Status.values:
-        raise HttpError(422, f"status: unknown {status!r} (one of {', '.join(Job.Status.values)})")
+        raise BadInput(f"status: unknown {status!r} (one of {', '.join(Job.Status.values)})", status=422)
     jobs = service.filter_jobs(service.jobs_visible_to(request.user), status=status, kind=kind, owner=owner)
     return [service.as_dict(j) for j in jobs[: max(1, min(limit, 1000))]]
 

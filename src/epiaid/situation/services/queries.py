@@ -211,3 +211,49 @@ def visit_page(
         "window_days": policy.window_days,
         "results": serialise_visits(visits[offset : offset + limit], staff=staff),
     }
+
+
+def clinic_page(
+    *,
+    region: str | None = None,
+    bbox: str | None = None,
+    specimen_only: bool = False,
+    limit: int = 1000,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """One page of screening clinics by region, box and specimen collection; bad parameters are 400."""
+    from epiaid.core.errors import BadInput
+    from epiaid.core.geo import CoordinateError
+
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise BadInput(f"limit must be 1..{MAX_LIMIT} and offset ≥ 0", code="bad_page")
+    rows = Clinic.objects.all()
+    if region:
+        rows = rows.filter(province=province_en(region) or region)
+    if bbox:
+        try:
+            b = BBox.parse(bbox)
+        except CoordinateError as exc:
+            raise BadInput(str(exc), code="bad_bbox") from exc
+        rows = rows.filter(lat__gte=b.south, lat__lte=b.north, lng__gte=b.west, lng__lte=b.east)
+    if specimen_only:
+        rows = rows.filter(specimen_collection=True)
+    return {
+        "count": rows.count(),
+        "limit": limit,
+        "offset": offset,
+        "results": [clinic_dict(c) for c in rows[offset : offset + limit]],
+    }
+
+
+def nearest_clinic_page(lat: float, lng: float, *, limit: int = 5, specimen_only: bool = False) -> dict[str, Any]:
+    from epiaid.core.errors import BadInput
+    from epiaid.core.geo import CoordinateError
+
+    if not 1 <= limit <= 50:
+        raise BadInput("limit must be between 1 and 50", code="bad_limit")
+    try:
+        results = nearest_clinics(lat, lng, limit=limit, specimen_only=specimen_only)
+    except CoordinateError as exc:
+        raise BadInput(str(exc), code="bad_coordinates") from exc
+    return {"lat": lat, "lng": lng, "results": results}
