@@ -268,7 +268,9 @@ def pair_sets(data: Path, en: Task) -> dict[str, list[tuple[str, str, int, str]]
     return {"DE pairs": de, "EN pairs": en_pairs}
 
 
-def pair_report(pairs: list[tuple[str, str, int, str]], embedder: str | None) -> dict[str, dict[str, float]]:
+def pair_report(
+    pairs: list[tuple[str, str, int, str]], embedder: str | None, comps_out: dict[str, dict[str, list[float]]], key: str
+) -> dict[str, dict[str, float]]:
     texts = list(dict.fromkeys(t for a, b, _, _ in pairs for t in (a, b)))
     retr = R.Retriever([R.Entry(str(i), t, "") for i, t in enumerate(texts)], embedder=embedder)
     out: dict[str, dict[str, float]] = {}
@@ -288,7 +290,50 @@ def pair_report(pairs: list[tuple[str, str, int, str]], embedder: str | None) ->
         idx = [i for i, p in enumerate(pairs) if p[3] == split]
         labels = [pairs[i][2] for i in idx]
         out[split] = {k: auc(labels, [v[i] for i in idx]) for k, v in comps.items() if v}
+    comps_out[key] = comps
     return out
+
+
+def blend_search(
+    pair_sets_: dict[str, list[tuple[str, str, int, str]]], comps: dict[str, dict[str, list[float]]]
+) -> None:
+    """The similarity blend maximising the mean tune ROC-AUC over the pair sets; its test AUC."""
+    import itertools
+
+    grid = {"char": [0, 0.25, 0.5, 1], "words": [0, 0.2, 0.5], "sem": [1.0], "sem2": [0, 0.25, 0.5, 1]}
+    best: tuple[float, dict[str, float]] = (-1.0, {})
+    for combo in itertools.product(*grid.values()):
+        w = dict(zip(grid, combo, strict=True))
+        vals = []
+        for name, pairs in pair_sets_.items():
+            c = comps[name]
+            idx = [i for i, p in enumerate(pairs) if p[3] == "tune"]
+            sc = [sum(w[k] * c[k][i] for k in w if c.get(k)) for i in idx]
+            vals.append(auc([pairs[i][2] for i in idx], sc))
+        if np.mean(vals) > best[0]:
+            best = (float(np.mean(vals)), w)
+    w = best[1]
+    tests = []
+    for name, pairs in pair_sets_.items():
+        c = comps[name]
+        idx = [i for i, p in enumerate(pairs) if p[3] == "test"]
+        tests.append(
+            f"{name} {auc([pairs[i][2] for i in idx], [sum(w[k] * c[k][i] for k in w if c.get(k)) for i in idx]):.4f}"
+        )
+    print(f"best similarity blend on tune: {w} (mean tune AUC {best[0]:.4f}); test: " + ", ".join(tests))
+    # the blend as a probability (monotone: AUC unchanged), fitted on the tune pairs of both sets
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for name, pairs in pair_sets_.items():
+        c = comps[name]
+        total = sum(w[k] for k in w if c.get(k))
+        for i, p in enumerate(pairs):
+            if p[3] == "tune":
+                xs.append([sum(w[k] * c[k][i] for k in w if c.get(k)) / total])
+                ys.append(p[2])
+    lr = LogisticRegression(C=100.0).fit(np.array(xs), np.array(ys))
+    print(f"similarity probability: sigmoid({lr.coef_[0][0]:.4f} * blend + {lr.intercept_[0]:.4f})")
 
 
 # --- main --------------------------------------------------------------------------------------------
@@ -368,11 +413,15 @@ def main() -> None:
                     f"{t.name:<4} {split:<5} {name:<34} {m['n']:>4.0f} {m['top1']:>6.3f} {m['mrr10']:>6.3f}"
                     f" {m['answered']:>9.1%} {m['abstain_gone']:>9.1%}"
                 )
-    for pname, pairs in ({} if args.no_pairs else pair_sets(args.data, tasks[0])).items():
-        rep = pair_report(pairs, args.model)
+    psets = {} if args.no_pairs else pair_sets(args.data, tasks[0])
+    comps: dict[str, dict[str, list[float]]] = {}
+    for pname, pairs in psets.items():
+        rep = pair_report(pairs, args.model, comps, pname)
         for split, aucs in rep.items():
             results[f"{pname}/{split}/auc"] = aucs
             print(f"{pname:<9} {split:<5} ROC-AUC " + "  ".join(f"{k} {v:.4f}" for k, v in aucs.items()))
+    if psets and args.fit:
+        blend_search(psets, comps)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

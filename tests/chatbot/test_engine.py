@@ -91,3 +91,38 @@ def test_detect_lang() -> None:
 def test_empty_knowledge_base_abstains() -> None:
     result = Retriever.build([]).search("anything")
     assert result.abstain and result.hits == []
+
+
+def test_embedders_ship_in_installed_packages_and_leave_the_environment_alone() -> None:
+    import os
+
+    from epiaid.chatbot.engine.semantic import DEFAULT, get_embedders
+
+    before = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+    embedders = get_embedders(DEFAULT)
+    assert [e.name for e in embedders] == ["multilingual-e5-small-q4", "use-multilingual-v3"]
+    assert {k: os.environ.get(k) for k in before} == before
+    for emb in embedders:
+        v = emb.encode(["What are the symptoms?", "증상이 무엇인가요?", "How do I wash my hands?"])
+        assert v.shape == (3, emb.dim)
+        assert abs(float(v[0] @ v[0]) - 1.0) < 1e-3
+        assert float(v[0] @ v[1]) > float(v[0] @ v[2])  # the Korean question is the closer one
+    assert get_embedders("none") == []
+
+
+def test_lexical_only_retrieval_still_works() -> None:
+    retriever = Retriever(KB, embedder="none")
+    assert retriever.embedder_name == "none"
+    assert retriever.search("symptoms of covid-19").hits[0].entry_id == "symptoms"
+
+
+def test_duplicate_questions_share_a_group_and_keep_their_confidence() -> None:
+    kb = [*KB, Entry("symptoms-2", "What are the symptoms of COVID-19 ?", "Fever and cough.")]
+    retriever = Retriever.build(kb)
+    sig = retriever.signals("What are the symptoms of COVID-19?")
+    ids = {e.id: i for i, e in enumerate(kb)}
+    assert sig["_group"][ids["symptoms"]] == sig["_group"][ids["symptoms-2"]]
+    assert sig["_group"][ids["symptoms"]] != sig["_group"][ids["mask"]]
+    result = retriever.search("What are the symptoms of COVID-19?", k=2)
+    assert {h.entry_id for h in result.hits} == {"symptoms", "symptoms-2"}
+    assert not result.abstain

@@ -26,6 +26,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,12 @@ class Result:
     lang: str
 
 
-SIGNALS = ("bm25_q", "bm25_a", "char_q", "char_a", "sem_q", "sem_a", "sem2_q", "sem2_a")
+#: Character n-gram cosine above which two knowledge-base questions count as the same question.
+DUPLICATE_COSINE = 0.9
+#: How much of an answer is embedded (its opening says what it is about; the cost grows with length).
+ANSWER_EMBED_CHARS = 160
+
+SIGNALS = ("bm25_q", "bm25_a", "char_q", "char_a", "cover_q", "cover_a", "sem_q", "sem_a", "sem2_q", "sem2_a")
 
 
 def feature_columns(sig: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -71,6 +77,23 @@ def feature_columns(sig: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         sd = float(v.std()) if len(v) > 1 else 0.0
         cols[name + "_std"] = (v - v.mean()) / sd if sd > 1e-9 else np.zeros_like(v)
     return cols
+
+
+#: Key of the per-entry duplicate-group array in a signals dict (entries asking the same question).
+GROUP = "_group"
+
+
+def _best_other(v: np.ndarray, order: np.ndarray, group: np.ndarray | None) -> np.ndarray:
+    """For each entry at ``order``: the best value of ``v`` among entries outside its duplicate group
+    (a knowledge base that asks the same question twice should not make either look uncertain)."""
+    out = np.empty(len(order))
+    if group is None:
+        group = np.arange(len(v))
+    ranked = np.argsort(-v, kind="stable")
+    for j, i in enumerate(order):
+        other = next((r for r in ranked if group[r] != group[i]), None)
+        out[j] = v[other] if other is not None else 0.0
+    return out
 
 
 def _logsumexp(z: np.ndarray) -> float:
@@ -111,16 +134,12 @@ class Calibration:
             "lead": np.where(np.arange(len(order)) == 0, top - second, zi - top),
             "share": zi - _logsumexp(z),
         }
+        group = sig.get(GROUP)
         for name in SIGNALS:
             if name in sig:
                 v = np.asarray(sig[name], dtype=np.float64)
                 feats[name] = v[order]
-                # how far the hit stands out from every other entry on this signal
-                best = np.argsort(-v, kind="stable")[:2]
-                first = v[best[0]]
-                runner = v[best[1]] if len(best) > 1 else 0.0
-                others = np.where(order == best[0], runner, first)
-                feats[name + "_lead"] = v[order] - others
+                feats[name + "_lead"] = v[order] - _best_other(v, order, group)
         return feats
 
     def probabilities(self, sig: dict[str, np.ndarray], z: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -151,7 +170,7 @@ def load_calibration(embedder: str) -> Calibration:
         data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
-    conf = data.get(embedder) if isinstance(data, dict) else None
+    conf: Any = data.get(embedder) if isinstance(data, dict) else None
     try:
         return Calibration(
             weights={str(k): float(v) for k, v in conf["weights"].items()},
@@ -184,6 +203,17 @@ class _Index:
             ),
             show_progress=False,
         )
+        # which documents contain which words (for coverage: how much of a message a document mentions)
+        from scipy.sparse import csr_matrix
+
+        rows = [i for i, ids in enumerate(corpus_ids) for _ in set(ids)]
+        cols = [t for ids in corpus_ids for t in set(ids)]
+        self.has_word = csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(docs), len(self._vocab))
+        )
+        df = np.asarray(self.has_word.sum(axis=0)).ravel()
+        self.n_docs = len(docs)
+        self.idf = np.log((self.n_docs + 1) / (df + 0.5)).astype(np.float32)
         self.char = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1, dtype=np.float32
         )
@@ -201,6 +231,20 @@ class _Index:
             return np.zeros(self.n_entries, dtype=np.float32)
         scores = self.bm25.get_scores(ids)
         return self._per_entry(np.asarray(scores))
+
+    def coverage(self, tokens: list[str]) -> np.ndarray:
+        """IDF-weighted share of the message's distinct words that each entry's document contains
+        (a word no document knows counts against every entry)."""
+        uniq = list(dict.fromkeys(tokens))
+        if not uniq:
+            return np.zeros(self.n_entries, dtype=np.float32)
+        oov_idf = float(np.log((self.n_docs + 1) / 0.5))
+        known = [self._vocab[t] for t in uniq if t in self._vocab]
+        total = float(self.idf[known].sum()) + oov_idf * (len(uniq) - len(known))
+        if not known or total <= 0:
+            return np.zeros(self.n_entries, dtype=np.float32)
+        got = np.asarray(self.has_word[:, known] @ self.idf[known]).ravel() / total
+        return self._per_entry(got)
 
     def char_scores(self, view: str) -> np.ndarray:
         q = self.char.transform([view])
@@ -236,16 +280,40 @@ class Retriever:
         self._questions = _Index(q_docs or ["\x00"], self._q_owner, n)
         a_docs = [T.clean(e.answer)[: T.MAX_CHARS] or "\x00" for e in self.entries]
         self._answers = _Index(a_docs or ["\x00"], np.arange(n), n)
+        self._group = self._duplicate_groups()
         self._vecs: list[tuple[np.ndarray, np.ndarray]] = []
         if self.entries:
             for emb in self.embedders:
                 self._vecs.append(
-                    (emb.encode(q_docs, kind="query"), emb.encode([a[:300] for a in a_docs], kind="passage"))
+                    (
+                        emb.encode(q_docs, kind="query"),
+                        emb.encode([a[:ANSWER_EMBED_CHARS] for a in a_docs], kind="passage"),
+                    )
                 )
 
     @classmethod
     def build(cls, entries: Sequence[Entry]) -> Retriever:
         return cls(entries)
+
+    def _duplicate_groups(self, min_cosine: float = DUPLICATE_COSINE) -> np.ndarray:
+        """Entries whose questions are near-identical (character n-gram cosine) share a group."""
+        n = len(self.entries)
+        parent = list(range(n))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        m = self._questions.char_matrix
+        if n > 1:
+            sims = (m @ m.T).tocoo()
+            owner = self._q_owner
+            for a, b, v in zip(sims.row, sims.col, sims.data, strict=True):
+                if v >= min_cosine and owner[a] != owner[b]:
+                    parent[find(int(owner[a]))] = find(int(owner[b]))
+        return np.array([find(i) for i in range(n)] or [0])
 
     # --- signals -------------------------------------------------------------------------------
 
@@ -260,6 +328,9 @@ class Retriever:
             "bm25_a": 1.0 - np.exp(-self._answers.bm25_scores(tokens) / n_tokens / 2.0),
             "char_q": self._questions.char_scores(view),
             "char_a": self._answers.char_scores(view),
+            "cover_q": self._questions.coverage(tokens),
+            "cover_a": self._answers.coverage(tokens),
+            GROUP: self._group,
         }
         for k, (emb, (qv, av)) in enumerate(zip(self.embedders, self._vecs, strict=True)):
             prefix = "sem" if k == 0 else f"sem{k + 1}"
@@ -299,10 +370,16 @@ class Retriever:
             parts["sem" if k == 0 else f"sem{k + 1}"] = float(va @ vb)
         w = SIMILARITY_WEIGHTS
         total = sum(w.get(name, 0.0) for name in parts)
-        score = sum(w.get(name, 0.0) * v for name, v in parts.items()) / total if total else 0.0
-        return float(max(0.0, min(1.0, score)))
+        blend = sum(w.get(name, 0.0) * v for name, v in parts.items()) / total if total else 0.0
+        slope, intercept = SIMILARITY_LOGIT.get(self.embedder_name, SIMILARITY_LOGIT["none"])
+        return float(1.0 / (1.0 + np.exp(-np.clip(slope * blend + intercept, -50.0, 50.0))))
 
 
-#: Blend of :meth:`Retriever.similarity` (chosen on the tune halves of the pair sets, see
-#: scripts/chatbot_eval.py). Cosines of e5 sit in 0.7–1.0; the blend is a ranking score.
-SIMILARITY_WEIGHTS = {"char": 0.5, "words": 0.2, "sem": 1.0, "sem2": 0.5}
+#: Blend of :meth:`Retriever.similarity` (chosen on the tune halves of the pair sets by
+#: ``scripts/chatbot_eval.py --fit``), turned into the probability that the two questions ask the
+#: same thing by a logistic fitted on the same pairs (per embedder configuration).
+SIMILARITY_WEIGHTS = {"char": 0.25, "words": 0.0, "sem": 1.0, "sem2": 0.25}
+SIMILARITY_LOGIT: dict[str, tuple[float, float]] = {
+    "multilingual-e5-small-q4+use-multilingual-v3": (39.2073, -25.7487),
+    "none": (12.0, -3.0),
+}
