@@ -20,6 +20,7 @@ def test_a_small_2020_year_meets_every_deadline_with_exact_budgets(settings: Any
 
     report = simulate(compute=40, data=20, cloud=20, reviewers=12, seed=7, log=lambda _: None)
     assert report["submitted"] >= 70
+    assert report["compute_in_march"] >= 10  # the March surge: a third of the year's compute applications
     assert report["missed_deadlines"] == 0
     assert report["at_risk_escalated_24h_ahead"] == report["at_risk_24h"]
     assert report["min_escalation_lead_h"] is None or report["min_escalation_lead_h"] >= 24
@@ -156,3 +157,20 @@ def test_the_demo_loads_the_three_2020_programmes_and_a_round_of_applications(se
     statuses = set(Application.objects.values_list("status", flat=True))
     assert {"approved", "eligibility", "expert_review"} <= statuses and "demo applications" in summary
     assert load_demo(None, lambda _: None).endswith("already present")
+
+
+def test_an_officer_assigning_a_conflicted_reviewer_from_the_page_recuses_them(world: World) -> None:
+    import datetime as dt
+
+    from epiaid.programmes.models import Collaboration
+
+    app = submit_compute(world)
+    review.check_eligibility(world.officer, app, eligible=True, reasons="ok")
+    extra = next(r for r in world.reviewers if not app.assignments.filter(reviewer=r).exists())
+    Collaboration.objects.create(
+        reviewer=extra, organisation=world.org, last_on=dt.date(2019, 9, 1), what="joint grant"
+    )
+    _post(_client(world.officer), app, "assign", {"reviewer": extra.pk})
+    forced = app.assignments.get(reviewer=extra)
+    assert forced.status == "recused" and "recent collaboration" in forced.recusal_reason
+    assert AuditEvent.objects.filter(action="programmes.recuse", detail__automatic=True).exists()

@@ -122,6 +122,7 @@ def application(request: HttpRequest, app_id: int) -> HttpResponse:
             **flags,
             "is_member": applications.is_member(actor, app.organisation),
             "assignments": app.assignments.select_related("reviewer") if flags["is_staff_reader"] else [],
+            "pool": review.reviewer_pool().order_by("username") if flags["is_officer"] else [],
             "reviews": review.reviews_for(actor, app),
             "allocation": getattr(app, "allocation", None),
             "voucher": getattr(app, "voucher", None),
@@ -179,6 +180,9 @@ def application_action(request: HttpRequest, app_id: int, action: str) -> HttpRe
         elif action == "report":
             obligation = get_object_or_404(ReportObligation, pk=post.get("report") or 0, application=app)
             applications.submit_report(actor, obligation, post.get("text", ""))
+        elif action == "assign":
+            reviewer = get_object_or_404(review.reviewer_pool(), pk=post.get("reviewer") or 0)
+            review.assign(actor, app, reviewer)
         elif action == "withdraw":
             applications.withdraw(actor, app)
         elif action == "delivered":

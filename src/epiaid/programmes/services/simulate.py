@@ -282,6 +282,15 @@ def report(stats: dict[str, Any], auditor: Any, finance: Any) -> dict[str, Any]:
             "approved_granted": str(r["approved_granted"]),
             "exact": bool(r["exact"]) and r["committed"] == r["approved_granted"],
         }
+    by_month: dict[str, int] = {}
+    for at in Application.objects.values_list("submitted_at", flat=True):
+        key = at.astimezone(SEOUL).strftime("%Y-%m")
+        by_month[key] = by_month.get(key, 0) + 1
+    compute_march = Application.objects.filter(
+        track__programme__kind="compute",
+        submitted_at__gte=dt.datetime(2020, 3, 1, tzinfo=SEOUL),
+        submitted_at__lt=dt.datetime(2020, 4, 1, tzinfo=SEOUL),
+    ).count()
     by_track = {}
     for t in Track.objects.order_by("code"):
         by_track[t.code] = Application.objects.filter(track=t).count()
@@ -289,6 +298,8 @@ def report(stats: dict[str, Any], auditor: Any, finance: Any) -> dict[str, Any]:
         **stats,
         "applications": len(apps),
         "by_track": by_track,
+        "by_month": dict(sorted(by_month.items())),
+        "compute_in_march": compute_march,
         "missed_deadlines": len(missed),
         "at_risk_24h": len(at_risk),
         "at_risk_escalated_24h_ahead": len(at_risk) - len(late_escalations),
