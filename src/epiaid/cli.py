@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "xray": ("epiaid.xray.cli:app", "Chest X-ray triage."),
     "programmes": ("epiaid.programmes.cli:app", "Support programmes: load the configuration, simulate the 2020 year."),
     "chatbot": ("epiaid.chatbot.cli:app", "Public-information chatbot: FAQ retrieval and question similarity."),
+    "carecall": ("epiaid.carecall.cli:app", "Care call: dialog check, scripted callers, rounds, roster import."),
 }
 
 

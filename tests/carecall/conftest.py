@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
+import socket
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
@@ -63,3 +65,63 @@ def make_person(centre: Any, officer: Any) -> Callable[..., Any]:
         return add_person(officer, **defaults)
 
     return make
+
+
+@pytest.fixture
+def round_slot(settings: Any) -> datetime:
+    """One round at the current minute (Seoul) with quiet hours off, so round tests run at any hour."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    local = now.astimezone(ZoneInfo("Asia/Seoul"))
+    if local.hour == 0 and local.minute < 2:
+        pytest.skip("the round would straddle midnight in Seoul")
+    settings.CARECALL_ROUNDS = f"{(local - timedelta(minutes=1)):%H:%M}"
+    settings.CARECALL_QUIET_HOURS = ""
+    return now
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class MailBox:
+    """A real SMTP server (aiosmtpd) on a loopback port that can be stopped and started again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[Any] = []
+        self.controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def subjects(self) -> list[str]:
+        from email import message_from_bytes
+        from email.header import decode_header, make_header
+
+        return [str(make_header(decode_header(message_from_bytes(m.content)["Subject"]))) for m in self.messages]
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[MailBox]:
+    """Django's SMTP backend pointed at a real local server (not started: tests start it)."""
+    box = MailBox(free_port())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", box.port, 5
+    yield box
+    box.stop()

@@ -44,7 +44,7 @@ def test_the_dashboard_is_for_health_staff_only(client_as: Any, officer: Any) ->
     c = Client()
     c.force_login(officer)
     page = c.get(reverse("carecall:index"))
-    assert page.status_code == 200 and "Call-back queue" in page.content.decode()
+    assert page.status_code == 200 and 'id="callbacks"' in page.content.decode()
     assert AuditEvent.objects.filter(action="carecall.dashboard").exists()
 
 
@@ -178,3 +178,38 @@ def test_people_awaiting_details_get_them_on_their_page(staff: Client, officer: 
     assert saved.status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == "active" and waiting.name == "이수진"
+
+
+def test_pages_are_in_korean_and_english(staff: Client) -> None:
+    ko = staff.get(reverse("carecall:index"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    en = staff.get(reverse("carecall:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "재통화 대기열" in ko and "Call-back queue" in en
+
+
+def test_the_api_shows_the_dashboard_and_records_outcomes(staff: Client, make_person: Any, client_as: Any) -> None:
+    person = make_person()
+    ci = make_checkin(person, status="no_answer", attempt=3)
+    alert = Alert.objects.create(
+        person=person, checkin=ci, kind="call_back", day=ci.round_date, detail={"round": "09:00"}
+    )
+    data = staff.get("/api/carecall/dashboard").json()
+    assert data["call_backs"][0]["name"] == person.masked_name and "phone" not in data["call_backs"][0]
+    assert client_as(Role.INVESTIGATOR).get("/api/carecall/dashboard").status_code == 403
+    from django.middleware.csrf import get_token  # noqa: F401  (session API: CSRF-checked writes)
+
+    staff.get(reverse("carecall:index"))
+    token = staff.cookies["csrftoken"].value
+    done = staff.post(
+        f"/api/carecall/alerts/{alert.pk}/done",
+        {"outcome": "not_reached"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    bad = staff.post(
+        f"/api/carecall/alerts/{alert.pk}/done",
+        {"outcome": "not_reached"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert bad.status_code == 409 and bad.json()["code"] == "already_handled"

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from epiaid.carecall import crypto
 from epiaid.carecall.models import Alert, CheckIn, Person, Report, TextMessage
@@ -28,15 +27,8 @@ NO_SYMPTOMS = ["2", "2", "2", "2", "2", "2", "2"]  # keypad digits typed as text
 
 
 @pytest.fixture(autouse=True)
-def round_now(settings: Any, jobs_inline: None) -> datetime:
-    """One round at the current minute (Seoul), quiet hours off, default 3 attempts 10 minutes apart."""
-    now = timezone.now()
-    local = now.astimezone(SEOUL)
-    if local.hour == 0 and local.minute < 2:
-        pytest.skip("the round would straddle midnight in Seoul")
-    settings.CARECALL_ROUNDS = f"{(local - timedelta(minutes=1)):%H:%M}"
-    settings.CARECALL_QUIET_HOURS = ""
-    return now
+def round_now(round_slot: datetime, jobs_inline: None) -> datetime:
+    return round_slot
 
 
 def checkins(person: Person) -> list[CheckIn]:
@@ -186,3 +178,28 @@ def test_a_duplicate_delivery_changes_nothing(make_person: Any, round_now: datet
     assert first == again and first is not None and first.id == "temperature"
     ci.refresh_from_db()
     assert ci.state["result"]["turns"] == 1
+
+
+def test_people_with_symptoms_are_sent_to_the_nearest_screening_clinic_of_the_situation_map(
+    make_person: Any, round_now: datetime
+) -> None:
+    from epiaid.situation.models import Clinic
+
+    Clinic.objects.create(
+        name="분당서울대병원 선별진료소",
+        address="성남시 분당구",
+        phone="1588-3369",
+        specimen_collection=True,
+        lat=37.352,
+        lng=127.124,
+        source_key="a",
+    )
+    Clinic.objects.create(
+        name="멀리 있는 선별진료소", address="부산", specimen_collection=True, lat=35.1, lng=129.0, source_key="b"
+    )
+    person = make_person(channel="text")
+    tick(round_now)
+    ci = reply_all(person, ["2", "1", "2", "2", "2", "2", "2"])  # a cough
+    goodbye = calls.prompt_from(ci.deliveries.order_by("-id").first().response)  # type: ignore[union-attr]
+    assert goodbye is not None and "분당서울대병원 선별진료소 (1588-3369)" in goodbye.text and "검사" in goodbye.text
+    assert ci.result["flags"] == ["respiratory"]

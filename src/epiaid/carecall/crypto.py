@@ -31,11 +31,20 @@ def _setting(name: str) -> str:
     return str(getattr(settings, name, "") or os.environ.get(f"EPIAID_{name}", "") or "")
 
 
+def demo_mode() -> bool:
+    """The local demo (``EPIAID_DEBUG``), where a missing key may be derived; never a deployment."""
+    try:
+        from epiaid.core.secrets import demo_mode as platform_demo_mode
+    except ImportError:  # older platform: Django's DEBUG is the switch
+        return bool(settings.DEBUG)
+    return platform_demo_mode()
+
+
 def phone_key() -> bytes:
     key = _setting("CARECALL_PHONE_KEY")
     if key:
         return key.encode()
-    if not settings.DEBUG and not getattr(settings, "CARECALL_ALLOW_DERIVED_KEY", False):
+    if not demo_mode():
         raise ImproperlyConfigured(
             "EPIAID_CARECALL_PHONE_KEY must be set (a Fernet key) when EPIAID_DEBUG is off: "
             "care-call phone numbers are encrypted with it"
