@@ -18,6 +18,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 WHEN = dt.datetime(2020, 3, 17, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
@@ -25,11 +26,13 @@ WHEN = dt.datetime(2020, 3, 17, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))
 def _setup_django(url: str) -> None:
     os.environ["EPIAID_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiaid.core.settings")
+    os.environ.setdefault("EPIAID_DEBUG", "1")  # a throwaway database: no production keys needed
     import django
 
     django.setup()
     from django.conf import settings
 
+    settings.DEBUG = False  # Django would otherwise keep every query of the run in memory
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 
@@ -86,7 +89,7 @@ def prepare(apps: int, approvable: int) -> list[int]:
     return ids
 
 
-def work(args: tuple[str, list[int]]) -> dict[str, int]:
+def work(args: tuple[str, list[int]]) -> dict[str, Any]:
     url, ids = args
     _setup_django(url)
     from django.contrib.auth import get_user_model
@@ -96,14 +99,16 @@ def work(args: tuple[str, list[int]]) -> dict[str, int]:
     from epiaid.programmes.services import review
 
     officer = get_user_model().objects.get(username="bench_officer")
-    out = {"approved": 0, "budget_exhausted": 0}
+    out: dict[str, Any] = {"approved": 0, "budget_exhausted": 0, "latency_ms": []}
     for pk in ids:
         app = Application.objects.select_related("track").get(pk=pk)
+        started = time.perf_counter()
         try:
             review.decide(officer, app, approve=True, reasons="bench", now=WHEN)
             out["approved"] += 1
         except Conflict as exc:
             out[exc.code] = out.get(exc.code, 0) + 1
+        out["latency_ms"].append((time.perf_counter() - started) * 1000)
     return out
 
 
@@ -131,9 +136,12 @@ def main() -> int:
     from epiaid.programmes.services import chain, ledger
 
     totals: dict[str, int] = {}
+    latencies: list[float] = []
     for r in results:
+        latencies.extend(r.pop("latency_ms"))
         for k, v in r.items():
             totals[k] = totals.get(k, 0) + v
+    latencies.sort()
     rec = ledger.reconcile(Track.objects.get(code="hpc-covid").pk)
     verified = chain.verify(Actor.system("bench"))
     report = {
@@ -142,6 +150,10 @@ def main() -> int:
         "workers": opts.workers,
         "seconds": round(seconds, 2),
         "decisions_per_s": round(opts.apps / seconds, 1),
+        "latency_ms_p50": round(latencies[len(latencies) // 2], 1),
+        "latency_ms_p95": round(latencies[int(len(latencies) * 0.95)], 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
         **totals,
         "budget": str(rec["budget"]),
         "committed": str(rec["committed"]),

@@ -258,3 +258,34 @@ def test_editing_or_removing_a_decision_record_breaks_verification(world: World)
     with pytest.raises(Forbidden):
         chain.verify(world.applicant)
     assert LedgerEntry.objects.count() == 1 and Application.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_milestone_of_another_voucher_is_not_found(world: World) -> None:
+    from epiaid.core.errors import NotFound
+    from epiaid.programmes.engine import brn
+
+    supplier = _supplier(world, "data_processing", brn.make("404040404"))
+    processing = applications.submit(
+        world.applicant,
+        organisation=world.org,
+        track=track("dv-covid-processing"),
+        title="labelling",
+        amount=Decimal(50_000_000),
+        supplier=supplier,
+        now=MARCH,
+    )
+    purchase = applications.submit(
+        world.applicant,
+        organisation=world.org,
+        track=track("dv-covid-purchase"),
+        title="CT",
+        amount=Decimal(9_000_000),
+        supplier=supplier,
+        now=MARCH,
+    )
+    theirs = _approve(world, to_decision(world, processing)).voucher.milestones.first()
+    mine = _approve(world, to_decision(world, purchase)).voucher
+    with pytest.raises(NotFound):
+        vouchers.confirm_delivery(world.applicant, mine, milestone=theirs)
+    assert theirs.status == "pending" and mine.status == "issued"

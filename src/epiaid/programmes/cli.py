@@ -41,10 +41,13 @@ def simulate_cmd(
     """Run the 2020 year through the real services in a database of its own and report SLA and budget."""
     target = db or Path(tempfile.mkdtemp(prefix="epiaid-sim-")) / "sim.sqlite3"
     os.environ["EPIAID_DATABASE_URL"] = f"sqlite:///{target}"
+    os.environ.setdefault("EPIAID_DEBUG", "1")  # a database of its own: no production keys needed
     from epiaid.core.cli import setup_django
 
     setup_django()
     from django.conf import settings
+
+    settings.DEBUG = False  # Django would otherwise keep every query of the year in memory
     from django.core.management import call_command
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

@@ -16,7 +16,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from epiaid.core.audit import AuditAction
-from epiaid.core.errors import BadInput, Conflict, Forbidden
+from epiaid.core.errors import BadInput, Conflict, Forbidden, NotFound
 from epiaid.programmes.engine import brn as brn_engine
 from epiaid.programmes.models import Invoice, Milestone, Supplier, Voucher
 from epiaid.programmes.services import chain, ledger
@@ -92,7 +92,10 @@ def confirm_delivery(actor: Any, voucher: Voucher, *, milestone: Milestone | Non
             if milestone is not None or v.milestones.exists():
                 chosen = milestone or v.milestones.filter(status="pending").first() or v.milestones.first()
                 assert chosen is not None
-                m = Milestone.objects.select_for_update().get(pk=chosen.pk, voucher=v)
+                found = Milestone.objects.select_for_update().filter(pk=chosen.pk, voucher=v).first()
+                if found is None:
+                    raise NotFound("no such milestone on this voucher")
+                m = found
                 if m.status != Milestone.Status.PENDING:
                     raise Conflict(f"milestone {m.seq} is already {m.status}", code="already_delivered")
                 m.status, m.delivered_at, m.confirmed_by = Milestone.Status.DELIVERED, timezone.now(), actor.user
@@ -128,7 +131,10 @@ def pay_supplier(actor: Any, voucher: Voucher, *, milestone: Milestone | None = 
             if v.milestones.exists():
                 chosen = milestone or v.milestones.filter(status="delivered").first() or v.milestones.first()
                 assert chosen is not None
-                m = Milestone.objects.select_for_update().get(pk=chosen.pk, voucher=v)
+                found = Milestone.objects.select_for_update().filter(pk=chosen.pk, voucher=v).first()
+                if found is None:
+                    raise NotFound("no such milestone on this voucher")
+                m = found
                 if m.status != Milestone.Status.DELIVERED:
                     raise Conflict(
                         f"milestone {m.seq} is {m.status}: the beneficiary has not confirmed it", code="not_delivered"
