@@ -72,3 +72,21 @@ def test_a_round_report_reaches_smtp_within_60_s_of_the_round_ending(
         time.sleep(0.2)
     took = time.monotonic() - ended
     assert "1 people, 1 answered" in smtp.subjects()[0] and took < 60
+
+
+def test_the_daily_digest_goes_to_each_officer_once(
+    make_person: Any, round_slot: datetime, jobs_inline: None, smtp: Any, settings: Any
+) -> None:
+    settings.CARECALL_DIGEST_AT = "00:00"  # due at any time of day in this test
+    smtp.start()
+    well, silent = make_person(channel="text"), make_person(channel="keypad")
+    tick(round_slot)
+    answer(well)
+    tick(round_slot + timedelta(seconds=30))
+    tick(round_slot + timedelta(seconds=90))
+    digests = Report.objects.filter(kind="digest")
+    assert digests.count() == 1 and digests.get().status == "sent"
+    subjects = smtp.subjects()
+    assert sum("daily digest" in s for s in subjects) == 1
+    (digest,) = [s for s in subjects if "daily digest" in s]
+    assert "2 people" in digest and silent.pk

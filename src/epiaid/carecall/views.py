@@ -207,6 +207,7 @@ def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
         "carecall/checkin.html",
         {
             "prompt": prompt,
+            "question": prompt.text.removesuffix(prompt.hint).strip() if prompt else "",
             "done": prompt is None,
             "turn": (checkin.state.get("result") or {}).get("turns", 0),
             "choices": choices,

@@ -110,6 +110,7 @@ class Prompt:
     final: bool = False
     reprompt: bool = False
     lang: str = "ko"
+    hint: str = ""  # the keypad hint at the end of ``text`` (a web page shows buttons instead)
 
 
 @dataclass
@@ -495,15 +496,17 @@ class Session:
         if self.confirming is not None:
             text = self._t(q.confirm or {}).replace("{value}", f"{self.confirming:.1f}")
             keys.update(d.keypad["confirm"])
+            hint = self._t(d.texts["hint_confirm"])
             return Prompt(
                 f"{q.id}.confirm",
-                lead + text + " " + self._t(d.texts["hint_confirm"]),
+                lead + text + " " + hint,
                 self._grammar("yes", "no"),
                 keys,
                 "confirm",
                 question=q.id,
                 reprompt=bool(self.tries),
                 lang=lang,
+                hint=hint,
             )
         if q.kind == "yes_no":
             grammar = self._grammar("yes", "no", "unknown")
@@ -514,15 +517,17 @@ class Session:
         else:
             grammar = []
             keys.update(d.keypad["free_text"])
+        hint = self._t(d.texts[f"hint_{q.kind}"])
         return Prompt(
             q.id,
-            lead + self._t(q.text) + " " + self._t(d.texts[f"hint_{q.kind}"]),
+            lead + self._t(q.text) + " " + hint,
             grammar,
             keys,
             q.kind,
             question=q.id,
             reprompt=bool(self.tries),
             lang=lang,
+            hint=hint,
         )
 
     # ---- answers
