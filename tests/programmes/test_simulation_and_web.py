@@ -174,3 +174,28 @@ def test_an_officer_assigning_a_conflicted_reviewer_from_the_page_recuses_them(w
     forced = app.assignments.get(reviewer=extra)
     assert forced.status == "recused" and "recent collaboration" in forced.recusal_reason
     assert AuditEvent.objects.filter(action="programmes.recuse", detail__automatic=True).exists()
+
+
+def test_a_replayed_decision_post_is_refused_audited_and_changes_nothing(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from epiaid.programmes.models import Application
+    from tests.programmes.conftest import to_decision
+
+    app = to_decision(world, submit_compute(world))
+    Application.objects.filter(pk=app.pk).update(due_at=timezone.now() + dt.timedelta(days=2))  # decided today
+    officer = _client(world.officer, csrf=True)
+    officer.get("/programmes/officer/")
+    form = {"approve": "yes", "reasons": "urgent", "csrfmiddlewaretoken": officer.cookies["csrftoken"].value}
+    first = officer.post(f"/programmes/applications/{app.pk}/decide/", form)
+    assert first.status_code == 302
+    app.refresh_from_db()
+    granted, decided_at = app.granted, app.decided_at
+    replay = officer.post(f"/programmes/applications/{app.pk}/decide/", form, follow=True)
+    assert replay.status_code == 200 and "already approved" in replay.text
+    app.refresh_from_db()
+    assert (app.granted, app.decided_at) == (granted, decided_at)
+    assert app.ledger_entries.count() == 1  # committed once
+    assert AuditEvent.objects.filter(action="refused", detail__code="not_open", object_id=str(app.pk)).count() == 1
