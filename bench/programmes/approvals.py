@@ -99,7 +99,8 @@ def work(args: tuple[str, list[int]]) -> dict[str, Any]:
     from epiaid.programmes.services import review
 
     officer = get_user_model().objects.get(username="bench_officer")
-    out: dict[str, Any] = {"approved": 0, "budget_exhausted": 0, "latency_ms": []}
+    out: dict[str, Any] = {"approved": 0, "budget_exhausted": 0, "latency_ms": [], "cpu_s": 0.0}
+    cpu0 = time.process_time()
     for pk in ids:
         app = Application.objects.select_related("track").get(pk=pk)
         started = time.perf_counter()
@@ -109,6 +110,7 @@ def work(args: tuple[str, list[int]]) -> dict[str, Any]:
         except Conflict as exc:
             out[exc.code] = out.get(exc.code, 0) + 1
         out["latency_ms"].append((time.perf_counter() - started) * 1000)
+    out["cpu_s"] = time.process_time() - cpu0
     return out
 
 
@@ -137,8 +139,10 @@ def main() -> int:
 
     totals: dict[str, int] = {}
     latencies: list[float] = []
+    cpu_s = 0.0
     for r in results:
         latencies.extend(r.pop("latency_ms"))
+        cpu_s += r.pop("cpu_s")
         for k, v in r.items():
             totals[k] = totals.get(k, 0) + v
     latencies.sort()
@@ -152,6 +156,7 @@ def main() -> int:
         "decisions_per_s": round(opts.apps / seconds, 1),
         "latency_ms_p50": round(latencies[len(latencies) // 2], 1),
         "latency_ms_p95": round(latencies[int(len(latencies) * 0.95)], 1),
+        "client_cpu_ms_per_decision": round(cpu_s / opts.apps * 1000, 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
         **totals,
