@@ -189,6 +189,7 @@ def fit(
     l2: float,
     cal_c: float = 1.0,
     cal_skip: frozenset[str] = frozenset({"z", "share"}),
+    cal_target: str = "answerable",
 ) -> R.Calibration:
     """Listwise ranking weights (softmax over each message's candidates, L2), then a logistic
     calibration of the top hit on messages with and without their gold entry."""
@@ -230,7 +231,10 @@ def fit(
             hf = ranking.hit_features(sg, z, order)
             cal_names = cal_names or [k for k in hf if k not in cal_skip]
             feats.append([float(hf[k][0]) for k in cal_names])
-            labels.append(int(order[0] in g))
+            if cal_target == "answerable" and g and order[0] not in g:
+                feats.pop()
+                continue  # a wrong top hit with the answer present: neither answer nor abstain taught
+            labels.append(int(order[0] in g) if cal_target == "correct" else int(bool(g)))
             sw.append(weights.get(t.name, 1.0))
     X = np.array(feats)
     mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-9
@@ -345,6 +349,12 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="embedders: e5, use, e5+use, none (default: the engine's)")
     ap.add_argument("--fit", action="store_true", help="refit the calibration on tune and save it")
     ap.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the ranking fit")
+    ap.add_argument(
+        "--cal-target",
+        default="answerable",
+        choices=["correct", "present", "answerable"],
+        help="calibrate P(top hit is right), P(the answer is in the KB at all), or right vs absent only",
+    )
     ap.add_argument("--cal-c", type=float, default=1.0, help="inverse L2 of the calibration's logistic fit")
     ap.add_argument("--tune-on", default="EN:1,KO:1,DE:0.3", help="sets (and their weights) to tune on")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
@@ -382,7 +392,7 @@ def main() -> None:
     tune_w = {k: float(v) for k, v in (x.split(":") for x in args.tune_on.split(","))}
     tune_tasks = [t for t in all_tasks if t.name in tune_w]
     if args.fit:
-        cal = fit(tune_tasks, tune_w, ename, args.l2, args.cal_c)
+        cal = fit(tune_tasks, tune_w, ename, args.l2, args.cal_c, cal_target=args.cal_target)
         path = Path(R.__file__).with_name("calibration.json")
         stored = json.loads(path.read_text()) if path.exists() else {}
         stored[ename] = cal.as_dict()

