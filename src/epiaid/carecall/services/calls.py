@@ -66,8 +66,8 @@ def prompt_from(data: dict[str, Any]) -> Prompt | None:
 
 def by_token(token: str, *, lock: bool = False) -> CheckIn:
     qs = CheckIn.objects.select_related("person", "person__centre", "person__officer")
-    if lock:
-        qs = qs.select_for_update()
+    if lock:  # only the check-in row (PostgreSQL refuses FOR UPDATE on the outer-joined centre/officer)
+        qs = qs.select_for_update(of=("self",))
     checkin = qs.filter(token=token).first()
     if checkin is None:
         raise NotFound("unknown or expired check-in link", code="unknown_checkin")
@@ -257,7 +257,7 @@ def _finish(checkin: CheckIn, session: Session, *, status: str | None = None, at
 def finish_unanswered(checkin: CheckIn, now: datetime | None = None) -> None:
     """A call that got no (complete) answer in its time: a no-answer, or partial if something was said."""
     with transaction.atomic():
-        locked = CheckIn.objects.select_for_update().select_related("person").get(pk=checkin.pk)
+        locked = CheckIn.objects.select_for_update(of=("self",)).select_related("person").get(pk=checkin.pk)
         if locked.status in TERMINAL:
             return
         session = _session(locked)
