@@ -67,7 +67,7 @@ lint:
 	$(VENV)/bin/ruff check src tests bench
 
 typecheck:
-	$(VENV)/bin/mypy
+	EPIAID_DEBUG=1 $(VENV)/bin/mypy
 
 test-sqlite:
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
@@ -77,7 +77,11 @@ test-postgres: system-test-deps
 	EPIAID_DATABASE_URL=$$url $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	scripts/postgres-test-server.sh stop $(PG_PORT); exit $$rc
 
+# The local demo runs with EPIAID_DEBUG=1 (derived secrets, plain HTTP): said aloud, never the default.
+run demo serve serve-with-worker: export EPIAID_DEBUG ?= 1
+
 demo: install
+	@echo "EPIAID_DEBUG=$$EPIAID_DEBUG: local demo mode (secrets derived, plain HTTP); set the secrets and EPIAID_DEBUG=0 in production"
 	$(VENV)/bin/epiaid demo
 
 serve:

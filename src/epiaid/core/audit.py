@@ -39,6 +39,8 @@ class AuditAction(models.TextChoices):
     ENROL = "enrol"
     END_OUTBREAK = "end_outbreak"
     LOGIN = "login"
+    LOGOUT = "logout"
+    LOGIN_FAILED = "login_failed"
     OVERRIDE = "override"
     XRAY_READ = "xray.read"
     XRAY_REJECT = "xray.reject"
@@ -53,6 +55,9 @@ class AuditAction(models.TextChoices):
     XRAY_STOW_REFUSED = "xray.stow_refused"
     XRAY_WADO_METADATA = "xray.wado_metadata"
     XRAY_WADO_RETRIEVE = "xray.wado_retrieve"
+    # xray hardening
+    XRAY_SCOPE_DENIED = "xray.scope_denied"
+    XRAY_OTHER_SITE = "xray.other_site"
     # chatbot
     CHATBOT_KB_IMPORT = "chatbot.kb_import"
     CHATBOT_KB_CREATE = "chatbot.kb_create"
@@ -106,10 +111,52 @@ class AuditAction(models.TextChoices):
     CARECALL_WEBHOOK_REFUSED = "carecall.webhook_refused"
 
 
+def _trusted(address: str, proxies: list[str]) -> bool:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for proxy in proxies:
+        try:
+            if ip in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: the peer's, or, when the peer is a trusted proxy (``EPIAID_TRUSTED_PROXIES``),
+    the right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy.
+
+    Only trusted proxies are believed: anyone else could write any address into the header. Right-most,
+    because each proxy appends the address it saw; what a client wrote itself stands further left.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR")
+    from django.conf import settings
+
+    peer = request.META.get("REMOTE_ADDR")
+    proxies = list(getattr(settings, "TRUSTED_PROXIES", []) or [])
+    if not peer or not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            import ipaddress
+
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a malformed entry: keep the proxy's own address rather than guess
+    return peer
+
+
+def client_ip_for_axes(request: HttpRequest) -> str:
+    """The login lock-out's idea of the client: the same as the audit log's."""
+    return client_ip(request) or ""
 
 
 def record(
@@ -181,3 +228,8 @@ def log_page(actor: Actor, *, action: str = "", target: str = "", page: Any = No
         events = events.filter(target__startswith=target)
     event(actor, AuditAction.VIEW, "core.audit", detail={"page": str(page or "1")})
     return Paginator(events, 100).get_page(page)
+
+
+def admin_read(actor: Actor, model: str, object_id: str | None) -> None:
+    """An admin opened a list (``object_id`` None) or one record of ``model`` in the admin site."""
+    event(actor, AuditAction.LIST if object_id is None else AuditAction.VIEW, f"admin.{model}", object_id=object_id)

@@ -20,6 +20,10 @@ class Capability:
     summary_en: str
     summary_ko: str
     public: bool  # whether anonymous visitors get a page
+    #: models ("app.Model") whose rows change only through the workflow: read-only in the admin
+    admin_read_only: tuple[str, ...] = ()
+    #: models that are proof (deletion records, overrides): neither editable nor deletable in the admin
+    admin_proof: tuple[str, ...] = ()
 
 
 CAPABILITIES: tuple[Capability, ...] = (
@@ -49,6 +53,8 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Request–approval workflow, case paths and contacts.",
         "자료 요청·승인, 동선 재구성, 접촉자.",
         False,
+        admin_read_only=("investigation.Investigation", "investigation.DataRequest", "investigation.Delivery"),
+        admin_proof=("investigation.DeletionRecord",),
     ),
     Capability(
         "epiaid.trends",
@@ -85,6 +91,8 @@ CAPABILITIES: tuple[Capability, ...] = (
         "Pneumonia findings, severity, heatmap and worklist.",
         "폐렴 소견, 중증도, 히트맵, 판독 목록.",
         False,
+        admin_read_only=("xray.Read",),
+        admin_proof=("xray.Override",),
     ),
     Capability(
         "epiaid.programmes",

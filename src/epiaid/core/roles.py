@@ -96,10 +96,21 @@ def role_required(*allowed: Role | str) -> Callable[[F], F]:
     return decorator
 
 
+def _api_check_role(request: HttpRequest, allowed: tuple[Role, ...]) -> None:
+    """The API's role gate: like :func:`check_role`, but the refusal is the API's own error type, so a
+    caller always gets JSON (``{"code": "missing_role", ...}``, 403), never an HTML page or a 500."""
+    try:
+        check_role(request, *allowed)
+    except PermissionDenied as exc:
+        from epiaid.core.errors import Forbidden
+
+        raise Forbidden(str(exc), code="missing_role") from exc
+
+
 class RoleAuth(SessionAuth):
     """django-ninja auth: a signed-in session (CSRF-checked for writes) holding one of the roles.
 
-    Unauthenticated calls get 401; authenticated calls without the role get 403 and are audited.
+    Unauthenticated calls get 401; authenticated calls without the role get 403 (JSON) and are audited.
     """
 
     def __init__(self, *allowed: Role | str) -> None:
@@ -110,7 +121,7 @@ class RoleAuth(SessionAuth):
         user = super().authenticate(request, key)
         if not user:
             return None
-        check_role(request, *self.allowed)
+        _api_check_role(request, self.allowed)
         return user
 
 
@@ -133,7 +144,7 @@ class RoleTokenAuth(HttpBearer):
             raise HttpError(401, "the bearer token is unknown or revoked (epiaid token list)")
         request.user = user
         request.epiaid_token_prefix = token[:12]  # type: ignore[attr-defined]  # the audit names a token actor
-        check_role(request, *self.allowed)
+        _api_check_role(request, self.allowed)
         return user
 
 

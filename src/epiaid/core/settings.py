@@ -4,8 +4,12 @@ Everything that differs between a laptop demo and a production deployment comes 
 environment, so that no secret or host name is ever written into the code:
 
 - ``EPIAID_DATABASE_URL``: any dj-database-url URL; default is a SQLite file in ``EPIAID_DATA_DIR``.
-- ``EPIAID_SECRET_KEY``: required when ``EPIAID_DEBUG`` is off; in debug a random key is generated once
-  and kept in ``EPIAID_DATA_DIR/secret_key`` (never in the repository).
+- ``EPIAID_DEBUG``: off unless set; ``make run`` turns it on for the local demo and says so.
+- ``EPIAID_SECRET_KEY``: required when ``EPIAID_DEBUG`` is off (start-up stops naming it); in the demo
+  a random key is generated once and kept in ``EPIAID_DATA_DIR/secret_key`` (never in the repository).
+  Capabilities' own secrets (``EPIAID_MASKS_HMAC_KEY`` …) follow the same rule (``epiaid.core.secrets``).
+- ``EPIAID_TRUSTED_PROXIES``: addresses (or CIDR ranges) of the reverse proxies whose
+  ``X-Forwarded-For`` names the client, for the audit log and the login lock-out.
 - ``EPIAID_ALLOWED_HOSTS``: comma separated.
 - ``EPIAID_TILE_URL``: the map tile template; empty means "no tile server" (the map still works).
 """
@@ -36,7 +40,9 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("EPIAID_DATA_DIR", Path.cwd() / "var")).resolve()
 SHARED_DATA_DIR = Path(os.environ.get("EPIAID_SHARED_DATA", Path.cwd().parent / "shared" / "data")).resolve()
 
-DEBUG = _env_bool("EPIAID_DEBUG", True)
+DEBUG = _env_bool("EPIAID_DEBUG", False)
+#: The deployment's demo switch as set; Django's DEBUG may be turned off by the test runner.
+EPIAID_DEBUG = DEBUG
 
 
 def _secret_key() -> str:
@@ -44,7 +50,9 @@ def _secret_key() -> str:
     if key:
         return key
     if not DEBUG:
-        raise RuntimeError("EPIAID_SECRET_KEY must be set when EPIAID_DEBUG is off")
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("EPIAID_SECRET_KEY must be set when EPIAID_DEBUG is off")
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -62,7 +70,7 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("EPIAID_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "epiaid.core.adminsite.EpiaidAdminConfig",  # django.contrib.admin with our site (superusers, read-only)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -164,6 +172,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("EPIAID_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client behind a trusted proxy: a flood from one address cannot lock a named approver out for
+# everyone (the lock is per username *and* address, and the address is the real client's).
+AXES_CLIENT_IP_CALLABLE = "epiaid.core.audit.client_ip_for_axes"
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("EPIAID_TRUSTED_PROXIES", "").split(",") if p.strip()]
 AXES_VERBOSE = False
 
 # Session and cookie security.

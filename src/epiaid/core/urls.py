@@ -11,8 +11,6 @@ from epiaid.core.api import api
 from epiaid.core.capabilities import capability_modules
 from epiaid.core.jobs import views as job_views
 
-admin.site.site_header = "epiaid"
-
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.landing, name="landing"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),

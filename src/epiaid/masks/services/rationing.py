@@ -32,19 +32,13 @@ from epiaid.masks.services.base import (
 )
 from epiaid.masks.services.readmodel import refresh_after_commit
 
-HMAC_DOMAIN = b"epiaid.masks.buyer-id.v1"
 
 
 def hmac_key() -> bytes:
-    """``EPIAID_MASKS_HMAC_KEY``; in debug derived from SECRET_KEY with a domain separator."""
-    key = os.environ.get("EPIAID_MASKS_HMAC_KEY", "")
-    if key:
-        return key.encode()
-    # The deployment's debug switch (not settings.DEBUG, which the test runner turns off).
-    debug = os.environ.get("EPIAID_DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}
-    if not debug:
-        raise ImproperlyConfigured("EPIAID_MASKS_HMAC_KEY must be set when EPIAID_DEBUG is off")
-    return hmac.new(settings.SECRET_KEY.encode(), HMAC_DOMAIN, hashlib.sha256).digest()
+    """``EPIAID_MASKS_HMAC_KEY``; only the local demo derives one (see :mod:`epiaid.core.secrets`)."""
+    from epiaid.core.secrets import secret
+
+    return secret("EPIAID_MASKS_HMAC_KEY", purpose="the keyed hash of buyers' ID numbers")
 
 
 def buyer_hash(buyer_id: str) -> str:
