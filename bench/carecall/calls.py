@@ -86,6 +86,7 @@ def main() -> int:
         "EPIAID_CARECALL_TWILIO_AUTH_TOKEN": token,
         "EPIAID_CARECALL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "EPIAID_LOG_LEVEL": "ERROR",
+        "EPIAID_DEBUG": "1",  # a throwaway loopback server: the platform's other secrets may be derived
     }
     epiaid = str(REPO / ".venv" / "bin" / "epiaid")
     subprocess.run([epiaid, "manage", "migrate", "-v0"], env=env, check=True)
@@ -98,7 +99,7 @@ def main() -> int:
     )
     rows = json.loads(seeded.stdout.split("ROWS=", 1)[1])
 
-    os.environ.update({k: v for k, v in env.items() if k.startswith("EPIAID_CARECALL")})
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("EPIAID_CARECALL", "EPIAID_DEBUG"))})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiaid.core.settings")
     os.environ["EPIAID_DATA_DIR"] = str(data_dir)
     import django
