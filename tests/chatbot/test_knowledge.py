@@ -150,3 +150,16 @@ def test_the_real_corpora_import(shared_data: Path) -> None:
     assert jhu.read == 2027 and len(jhu.skipped) == 2027 - 1245
     assert jhu.created > 1000
     assert not KnowledgeEntry.objects.filter(source_name="").exists()
+
+
+def test_a_restarted_server_loads_the_built_index_from_disk(kb: dict[str, Any], settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path
+    knowledge._CACHE.retriever = None
+    first, _ = knowledge.retriever()
+    stored = list((tmp_path / "chatbot").glob("retriever-*.pickle"))
+    assert len(stored) == 1
+    knowledge._CACHE.retriever = None  # as after a restart
+    loaded, entries = knowledge.retriever()
+    assert loaded is not first
+    hit = loaded.search("How does the virus spread?", k=1).hits[0]
+    assert entries[int(hit.entry_id)].question == "How does the virus spread?"

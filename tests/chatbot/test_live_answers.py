@@ -128,6 +128,7 @@ def test_can_i_buy_masks_today_follows_the_rationing_rules(world: None, say: Any
     assert answered.kind == "live" and "1990" in answered.text
 
 
+@pytest.mark.slow
 def test_place_mentions_of_the_query_set_resolve_on_the_real_data(shared_data: Any, say: Any) -> None:
     """Every place the generated queries name resolves (or is asked back when several cities share it)."""
     import csv

@@ -160,8 +160,8 @@ def _random_walks(cdc: Protocol, walks: int) -> tuple[float, int, int]:
 
 def test_seeded_random_walks_run_the_real_protocol_without_errors(cdc: Protocol) -> None:
     """Random answers (seeded) through the wrapper, the adult and the paediatric core, Korean and English."""
-    share, hit, total = _random_walks(cdc, 400)
-    assert share >= 0.55, f"{hit}/{total} branch outcomes"
+    share, hit, total = _random_walks(cdc, 150)
+    assert share >= 0.45, f"{hit}/{total} branch outcomes"
 
 
 @pytest.mark.slow

@@ -139,16 +139,16 @@ def test_promoting_a_question_puts_it_into_the_knowledge_base(kb: Any, say: Any,
 def test_the_gap_report_groups_similar_unanswered_questions(kb: Any, say: Any, staff: Actor) -> None:
     for i, text in enumerate(
         [
-            "zorbex jjimjilbang kimchi free?",
-            "zorbex jjimjilbang kimchi free",
-            "zorbex jjimjilbang kimchi is free?",
-            "Qwibble snorf blarg",
+            "Is the vaccine free of charge?",
+            "is the vaccine free of charge",
+            "Will the vaccine be free of charge?",
+            "Where can I park near the stadium?",
         ]
     ):
         assert say(text, session=f"g{i}").kind == "abstain"
     groups = gap_report(staff)
     assert [g.count for g in groups] == [3, 1]
-    assert "zorbex" in groups[0].representative.lower()
+    assert "vaccine" in groups[0].representative.lower()
     assert AuditEvent.objects.filter(action="chatbot.gap_report").exists()
 
 

@@ -13,6 +13,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import logging
+import os
+import pickle
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -21,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,6 +41,7 @@ from epiaid.core.roles import Role, has_role
 from .access import require_staff
 
 csv.field_size_limit(10_000_000)
+logger = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000
 MAX_ANSWER = 20_000
@@ -378,28 +384,94 @@ _CACHE = _Cache()
 
 
 def retriever() -> tuple[Retriever, dict[int, KnowledgeEntry]]:
-    """The retriever over the active entries, rebuilt when the knowledge-base version moves."""
+    """The retriever over the active entries, rebuilt when the knowledge-base version moves.
+
+    A built index is also kept on disk (``EPIAID_DATA_DIR/chatbot/``, keyed by the entries and the engine's
+    code), so a restarted server loads it in a second instead of embedding every entry again.
+    """
     version = _cache_key()
     if _CACHE.retriever is not None and _CACHE.version == version:
         return _CACHE.retriever, _CACHE.entries
     with _CACHE.lock:
         if _CACHE.retriever is None or _CACHE.version != version:
             rows = list(KnowledgeEntry.objects.filter(active=True).order_by("id"))
-            built = Retriever.build(
-                [
-                    Entry(
-                        id=str(e.id),
-                        question=e.question,
-                        answer=e.answer,
-                        variants=tuple(e.variants or ()),
-                        lang=e.lang,
-                    )
-                    for e in rows
-                ]
-            )
+            entries = [
+                Entry(id=str(e.id), question=e.question, answer=e.answer, variants=tuple(e.variants or ()), lang=e.lang)
+                for e in rows
+            ]
+            built = _stored_index(entries)
             _CACHE.retriever, _CACHE.entries, _CACHE.version = built, {e.id: e for e in rows}, version
     assert _CACHE.retriever is not None
     return _CACHE.retriever, _CACHE.entries
+
+
+def _index_folder() -> Path:
+    return Path(settings.DATA_DIR) / "chatbot"
+
+
+def _index_key(entries: list[Entry]) -> str:
+    import epiaid.chatbot.engine as engine
+
+    folder = Path(engine.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted([*folder.glob("*.py"), *folder.glob("*.json")]):
+        digest.update(source.read_bytes())
+    for e in entries:
+        digest.update(json.dumps([e.id, e.question, e.answer, list(e.variants), e.lang], ensure_ascii=False).encode())
+    digest.update(os.environ.get("EPIAID_CHATBOT_EMBEDDER", "").encode())
+    return digest.hexdigest()[:32]
+
+
+def _stored_index(entries: list[Entry]) -> Retriever:
+    """Load the index of exactly these entries from disk, or build it and store it (best effort)."""
+    folder = _index_folder()
+    try:
+        key = _index_key(entries)
+    except OSError:
+        return Retriever.build(entries)
+    path = folder / f"retriever-{key}.pickle"
+    if path.is_file():
+        try:
+            loaded = _load_index(path)
+            if loaded is not None:
+                return loaded
+        except Exception:  # a file of another version, truncated, unreadable: build afresh
+            logger.warning("chatbot index %s unusable; rebuilding", path.name, exc_info=True)
+    built = Retriever.build(entries)
+    try:
+        _save_index(built, folder, path)
+    except Exception:  # the engine's objects may not pickle; the in-memory cache still works
+        logger.warning("chatbot index not stored on disk", exc_info=True)
+    return built
+
+
+def _save_index(built: Retriever, folder: Path, path: Path) -> None:
+    state = dict(built.__dict__)
+    embedders = state.pop("embedders", [])
+    state["__embedder_names__"] = [getattr(e, "name", "") for e in embedders]
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    for old in folder.glob("retriever-*.pickle"):  # keep the newest only (older ones an hour on)
+        if old != path and old.stat().st_mtime < path.stat().st_mtime - 3600:
+            old.unlink(missing_ok=True)
+
+
+def _load_index(path: Path) -> Retriever | None:
+    from epiaid.chatbot.engine import semantic
+
+    with path.open("rb") as fh:
+        state = pickle.load(fh)  # noqa: S301 - our own file in the data folder, written by _save_index
+    names = state.pop("__embedder_names__", [])
+    embedders = semantic.get_embedders()
+    if [getattr(e, "name", "") for e in embedders] != names:
+        return None  # another embedder configuration: the stored vectors do not fit
+    index = Retriever.__new__(Retriever)
+    index.__dict__.update(state)
+    index.embedders = embedders
+    return index
 
 
 # --------------------------------------------------------------------------- staff curation
