@@ -275,6 +275,8 @@ def _file(
         mail(
             [actor.user.email, organisation.contact_email],
             f"[epiaid] {app.reference} received",
+            f"{track.name_ko} 신청 {app.reference}이(가) 접수되었습니다. "
+            f"결정 기한: {app.due_at.astimezone(SEOUL):%Y-%m-%d %H:%M} (한국 시간).\n\n"
             f"Your application {app.reference} ({track.name_en}) was received on {moment:%Y-%m-%d %H:%M} UTC.\n"
             f"A decision is due by {app.due_at.astimezone(SEOUL):%Y-%m-%d %H:%M} (Asia/Seoul).\n",
         )

@@ -392,6 +392,7 @@ def _decide_locked(
     mail(
         [app.applicant.email, app.organisation.contact_email],
         f"[epiaid] {app.reference} {verdict}",
+        f"신청 {app.reference}: {'선정' if approve else '미선정'}. 사유: {app.decision_reasons}\n\n"
         f"Your application {app.reference} was {verdict}.\nReasons: {app.decision_reasons}\n"
         + (f"Granted: {granted} {track.unit}\n" if approve else ""),
     )
