@@ -71,7 +71,9 @@ def end_monitoring(person: Person, local_day: date) -> bool:
     return False
 
 
-def plan_person(person: Person, now: datetime, stats: Counter[str]) -> None:
+def plan_person(
+    person: Person, now: datetime, stats: Counter[str], todays: dict[tuple[int, date], list[CheckIn]] | None = None
+) -> None:
     zone = ZoneInfo(person.time_zone)
     local = now.astimezone(zone)
     day = local.date()
@@ -81,7 +83,12 @@ def plan_person(person: Person, now: datetime, stats: Counter[str]) -> None:
     if day < person.start or not person.phone_enc:
         return
     existing: dict[str, list[CheckIn]] = {}
-    for ci in CheckIn.objects.filter(person=person, round_date=day).order_by("attempt"):
+    rows = (
+        todays.get((person.pk, day), [])
+        if todays is not None
+        else CheckIn.objects.filter(person=person, round_date=day)
+    )
+    for ci in sorted(rows, key=lambda c: c.attempt):
         existing.setdefault(ci.slot, []).append(ci)
     for slot in config.rounds():
         due = datetime.combine(day, config.slot_time(slot), tzinfo=zone)
@@ -179,8 +186,14 @@ def tick(now: datetime | None = None) -> dict[str, Any]:
     moment = now or timezone.now()
     stats: Counter[str] = Counter()
     stats["timed_out"] = time_out_calls(moment)
-    for person in Person.objects.filter(status=Person.Status.ACTIVE).select_related("centre"):
-        plan_person(person, moment, stats)
+    active = list(Person.objects.filter(status=Person.Status.ACTIVE).select_related("centre"))
+    # every local "today" is within a day of the UTC date: one query for all people's check-ins
+    days = {moment.date() + timedelta(days=d) for d in (-1, 0, 1)}
+    todays: dict[tuple[int, date], list[CheckIn]] = {}
+    for ci in CheckIn.objects.filter(person__status=Person.Status.ACTIVE, round_date__in=days).select_related("person"):
+        todays.setdefault((ci.person_id, ci.round_date), []).append(ci)
+    for person in active:
+        plan_person(person, moment, stats, todays)
     stats["round_reports"] = close_rounds(moment)
     stats["digests"] = digests(moment)
     sent = reports.send_pending()
