@@ -16,4 +16,4 @@ os.environ.setdefault("EPIAID_MASKS_HMAC_KEY", "test-" + secrets.token_urlsafe(3
 os.environ.setdefault("EPIAID_CARECALL_PHONE_KEY", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 os.environ.setdefault("EPIAID_SSL_REDIRECT", "0")
 
-from epiaid.core.settings import *  # noqa: E402,F403
+from epiaid.core.settings import *  # noqa: F403

@@ -444,7 +444,7 @@ def test_a_worker_survives_postgresql_restarting_mid_task(spawn_worker: Any, tmp
 
         def job_status() -> str:
             out = subprocess.run(
-                ["psql", url, "-tAc", f"SELECT status FROM core_job WHERE id = {int(job_id_text)}"],
+                ["psql", url, "-tAc", f"SELECT status FROM core_job WHERE id = {int(job_id_text)}"],  # noqa: S608 - an int,
                 capture_output=True,
                 text=True,
             )

@@ -35,18 +35,28 @@ class Backend(Protocol):
 
 
 class DuckDBBackend:
-    """Embedded DuckDB; ``threads`` bounds CPU use on shared machines."""
+    """Embedded DuckDB; ``threads`` bounds CPU use on shared machines.
+
+    ``confine_to`` (the ping store's folder): the connection may read files there and nowhere else,
+    and can write none, so no query over a provider's data can reach the rest of the file system or
+    the network, whatever a value in it holds. DuckDB cannot lift this once set on a connection.
+    """
 
     name = "duckdb"
 
-    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, threads: int | None = None, memory_limit: str | None = None, confine_to: Sequence[Path | str] = ()
+    ) -> None:
         import duckdb
 
         self.con = duckdb.connect()
         if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+            self.con.execute("SET threads = ?", [int(threads)])
         if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute("SET memory_limit = ?", [str(memory_limit)])
+        if confine_to:
+            self.con.execute("SET allowed_directories = ?", [[str(Path(p).resolve()) for p in confine_to]])
+            self.con.execute("SET enable_external_access = false")
         self._frames: dict[str, pd.DataFrame] = {}
 
     def register_frame(self, name: str, frame: pd.DataFrame) -> None:
@@ -54,9 +64,13 @@ class DuckDBBackend:
         self.con.register(name, frame)
 
     def register_store(self, name: str, root: Path | str) -> None:
-        pattern = str(Path(root) / "*" / "*.parquet").replace("'", "''")
+        # A view's definition cannot take a bound parameter: the folder is ours (DATA_DIR/…/<id>), the
+        # name an identifier of ours, and the quote doubling below is DuckDB's literal escape.
+        pattern = str(Path(root).resolve() / "*" / "*.parquet").replace("'", "''")
+        if not name.isidentifier():
+            raise ValueError(f"table name {name!r} is not an identifier")
         self.con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)"
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)"  # noqa: S608
         )
 
     def query(self, sql: str | Query, params: Sequence[Any] = ()) -> pd.DataFrame:

@@ -63,8 +63,9 @@ def _analysable(actor: Any, inv: Investigation, what: str, request: HttpRequest 
 def _backend(inv: Investigation) -> Any:
     from epiaid.investigation.engine.backends import DuckDBBackend
 
-    backend = DuckDBBackend(threads=1)
-    backend.register_store("pings", store_root(inv))
+    root = store_root(inv)
+    backend = DuckDBBackend(threads=1, confine_to=[root])  # no file access outside the case's own store
+    backend.register_store("pings", root)
     return backend
 
 

@@ -33,7 +33,6 @@ from epiaid.masks.services.base import (
 from epiaid.masks.services.readmodel import refresh_after_commit
 
 
-
 def hmac_key() -> bytes:
     """``EPIAID_MASKS_HMAC_KEY``; only the local demo derives one (see :mod:`epiaid.core.secrets`)."""
     from epiaid.core.secrets import secret

@@ -28,6 +28,8 @@ def _interval() -> float:
     from django.conf import settings
 
     return float(getattr(settings, "MASKS_REFRESH_INTERVAL_S", REFRESH_INTERVAL_S))
+
+
 READ_MODEL = ReadModel()
 _last_check = 0.0
 _check_lock = threading.Lock()
