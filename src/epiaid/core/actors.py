@@ -25,6 +25,8 @@ class Actor:
     ip: str | None = None
     path: str = ""
     user_agent: str = ""
+    #: what a ``token`` actor's token may do (``xray.stow`` …); a signed-in person has no scope restriction
+    scopes: frozenset[str] = frozenset()
 
     @classmethod
     def system(cls, name: str) -> Actor:
@@ -52,13 +54,17 @@ class Actor:
 
         actor = cls.of(who if who is not None else getattr(request, "user", None))
         if actor.kind == "user" and getattr(request, "epiaid_token_prefix", None):
-            actor = replace(actor, kind="token")
+            actor = replace(actor, kind="token", scopes=frozenset(getattr(request, "epiaid_token_scopes", ())))
         return replace(
             actor,
             ip=client_ip(request),
             path=request.get_full_path()[:500],
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
+
+    def allows(self, scope: str) -> bool:
+        """Whether a token actor's token carries ``scope``; people and the platform are not scoped."""
+        return self.kind != "token" or scope in self.scopes
 
     @property
     def is_system(self) -> bool:

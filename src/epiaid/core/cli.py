@@ -67,29 +67,48 @@ def token() -> None:
 @token.command("issue")
 @click.option("--user", "username", required=True, help="the account the machine acts as (it needs the role)")
 @click.option("--name", required=True, help="what will use it, e.g. 'PACS gateway, ward 3'")
-def token_issue(username: str, name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="what it may do, repeatable: xray.stow (push), xray.wado (retrieve); default: every scope",
+)
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1), help="days until it expires")
+def token_issue(username: str, name: str, scopes: tuple[str, ...], days: int) -> None:
     """Issue a token; the secret is printed once and never stored."""
     setup_django()
     from epiaid.core.tokens import issue
 
     try:
-        row, secret = issue(username, name)
+        row, secret = issue(username, name, scopes=scopes or None, days=days)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"token {row.prefix}… for {username} ({row.name}); send it as 'Authorization: Bearer <token>':")
+    until = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never"
+    click.echo(
+        f"token {row.prefix}… for {username} ({row.name}), scopes {' '.join(row.scopes)}, expires {until}; "
+        "send it as 'Authorization: Bearer <token>':"
+    )
     click.echo(secret)
 
 
 @token.command("list")
 def token_list() -> None:
-    """Tokens with their user, name, state and last use (never the secrets)."""
+    """Tokens with their user, name, scopes, state, expiry and last use (never the secrets)."""
     setup_django()
     from epiaid.core.models import ApiToken
 
     for row in ApiToken.objects.select_related("user"):
         used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
-        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
-        click.echo(f"{row.prefix}…  {row.user.get_username():<16} {state:<18} last used {used:<16} {row.name}")
+        if row.revoked_at:
+            state = f"revoked {row.revoked_at:%Y-%m-%d}"
+        elif row.expired():
+            state = f"expired {row.expires_at:%Y-%m-%d}"
+        else:
+            state = f"until {row.expires_at:%Y-%m-%d}" if row.expires_at else "active"
+        scopes = ",".join(row.scopes) or "-"
+        click.echo(
+            f"{row.prefix}…  {row.user.get_username():<16} {state:<18} {scopes:<20} last used {used:<16} {row.name}"
+        )
 
 
 @token.command("revoke")

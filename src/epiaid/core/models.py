@@ -68,6 +68,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    #: what the token may do where a service checks (``xray.stow``, ``xray.wado``; see core/tokens.SCOPES);
+    #: tokens issued before scopes existed were migrated to every scope, so nothing they did breaks.
+    scopes = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="refused from then on; empty: never")
 
     class Meta:
         ordering = ["-created_at"]
@@ -75,6 +79,11 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
         return f"{self.prefix}… {self.name} ({self.user}, {state})"
+
+    def expired(self, now: Any = None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
 # Background work (core/jobs): defined in its own module, registered with the core app here.

@@ -137,13 +137,15 @@ class RoleTokenAuth(HttpBearer):
         self.allowed: tuple[Role, ...] = tuple(Role(r) for r in allowed)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from epiaid.core.tokens import verify
+        from epiaid.core.tokens import verify_token
 
-        user = verify(token)
-        if user is None:  # a machine that sent a token wants to hear that it is wrong, not about CSRF
-            raise HttpError(401, "the bearer token is unknown or revoked (epiaid token list)")
+        row = verify_token(token)
+        if row is None:  # a machine that sent a token wants to hear that it is wrong, not about CSRF
+            raise HttpError(401, "the bearer token is unknown, revoked or expired (epiaid token list)")
+        user = row.user
         request.user = user
         request.epiaid_token_prefix = token[:12]  # type: ignore[attr-defined]  # the audit names a token actor
+        request.epiaid_token_scopes = frozenset(row.scopes or ())  # type: ignore[attr-defined]  # services check
         _api_check_role(request, self.allowed)
         return user
 
