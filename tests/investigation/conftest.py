@@ -25,6 +25,7 @@ def data_dir(tmp_path: Any, settings: Any) -> Any:
 
 
 ONSET = dt.date(2020, 3, 5)
+BASIS = "subject's own phone number per case interview"
 ISOLATION = dt.date(2020, 3, 7)
 
 
@@ -76,6 +77,7 @@ class World:
         self.card_co = make_user(username="card_upload")
         ProviderAccount.objects.create(user=self.card_co, provider="ShinhanCard")
         self.admin = make_user(Role.ADMIN, username="admin_user")
+        self.health = make_user(Role.HEALTH_STAFF, username="health_han")
 
     def open(self, case_number: str = "C-1", subject: str = "S1") -> Any:
         from epiaid.investigation import services
@@ -85,6 +87,7 @@ class World:
             self.investigator,
             case_number=case_number,
             subject_pid=subject,
+            subject_basis=BASIS,
             symptom_onset=ONSET,
             isolation_date=ISOLATION,
         )

@@ -14,7 +14,7 @@ from epiaid.core.models import AuditEvent
 from epiaid.core.roles import GROUP_ROLES, Role
 from epiaid.investigation import services
 from epiaid.investigation.engine import store
-from tests.investigation.conftest import World, case_day_rows, ping_csv
+from tests.investigation.conftest import BASIS, World, case_day_rows, ping_csv
 
 pytestmark = pytest.mark.django_db
 ALL_ROLES = (Role.PUBLIC, *GROUP_ROLES)
@@ -93,7 +93,13 @@ def test_whole_workflow_through_the_api(world: World) -> None:
     created = investigator.post(
         f"{API}/investigations",
         json.dumps(
-            {"case_number": "C-7", "subject_pid": "S1", "symptom_onset": "2020-03-05", "isolation_date": "2020-03-07"}
+            {
+                "case_number": "C-7",
+                "subject_pid": "S1",
+                "subject_basis": BASIS,
+                "symptom_onset": "2020-03-05",
+                "isolation_date": "2020-03-07",
+            }
         ),
         content_type="application/json",
     )
@@ -117,7 +123,10 @@ def test_whole_workflow_through_the_api(world: World) -> None:
         == 403
     )
     police = signed_in(world.police)
-    assert [r["id"] for r in police.get(f"{API}/approvals").json()] == [req_id]
+    queue = police.get(f"{API}/approvals").json()
+    assert [r["id"] for r in queue] == [req_id]
+    assert queue[0]["subject_pid"] == "S1"  # the approver sees whom the data is about, and why
+    assert queue[0]["subject"]["basis"] == BASIS and queue[0]["subject"]["asserted_by"] == "inv_kim"
     decided = police.post(
         f"{API}/requests/{req_id}/decision",
         json.dumps({"approve": True, "reason": "긴급"}),
@@ -131,7 +140,9 @@ def test_whole_workflow_through_the_api(world: World) -> None:
     assert wrong.status_code == 403
     upload.seek(0)
     telco = signed_in(world.telco)
-    assert [r["id"] for r in telco.get(f"{API}/deliveries").json()] == [req_id]
+    listed = telco.get(f"{API}/deliveries").json()
+    assert [(r["id"], r["subject_pid"]) for r in listed] == [(req_id, "S1")]  # the provider sees the subject
+    assert AuditEvent.objects.filter(action="list", target="investigation.delivery", actor=world.telco).exists()
     done = telco.post(f"{API}/requests/{req_id}/upload", {"file": upload, "format": "pings_csv"})
     assert done.status_code == 201 and done.json()["rows"] == 13
     path = investigator.get(f"{API}/investigations/{inv_id}/path")

@@ -115,7 +115,7 @@ def test_upload_outside_the_window_or_of_strangers_is_refused_and_nothing_is_los
     late = case_day_rows("S1", ISOLATION + dt.timedelta(days=2))
     with pytest.raises(services.BadInput, match=r"row 1 .* outside the approved window"):
         services.deliver(world.telco, req, content=ping_csv(late))
-    with pytest.raises(services.BadInput, match="person id 'X9' matches no request"):
+    with pytest.raises(services.BadInput, match="person id 'X9' is not the approved subject 'S1'"):
         services.deliver(world.telco, req, content=ping_csv(case_day_rows("S1", DAY) + case_day_rows("X9", DAY)))
     with pytest.raises(services.BadInput, match="row 2, field 'time': unparseable"):
         services.deliver(
@@ -182,7 +182,7 @@ def test_nobody_approves_their_own_request(world: World, make_user: Any) -> None
     req = services.request_data(
         both, inv, source="gps", provider="SKT", legal_purpose="감염병예방법 제76조의2 위치정보"
     )
-    with pytest.raises(services.Forbidden, match="own request"):
+    with pytest.raises(services.Forbidden, match="separation of duties: nobody approves their own request"):
         services.decide(both, req, approve=True, reason="ok")
 
 
@@ -231,13 +231,15 @@ def test_purge_command_runs_from_manage(world: World) -> None:
     assert "deleted investigation" in out.getvalue() and not services.store_root(inv).exists()
 
 
-def test_publishing_selected_visits_reaches_the_situation_map(world: World) -> None:
+def test_publishing_selected_visits_reaches_the_situation_map_once_health_staff_accept(world: World) -> None:
     situation = pytest.importorskip("epiaid.situation.services")
     inv = world.open()
     world.delivered(inv, case_day_rows("S1", DAY))
-    assert services.publish_visits(world.investigator, inv, [0], {0: "명동 카페"}) == 1
+    pub = services.publish_visits(world.investigator, inv, [0], {0: "명동 카페"})
     from epiaid.situation.models import Visit
 
+    assert not Visit.objects.filter(place_name="명동 카페").exists()
+    assert services.review_publication(world.health, pub, accept=True, reason="ok").published == 1
     visit = Visit.objects.get(place_name="명동 카페")
     assert visit.date == DAY
     del situation

@@ -17,11 +17,12 @@ from ninja.security import SessionAuth
 
 from epiaid.core.roles import Role, RoleAuth
 from epiaid.investigation import services
-from epiaid.investigation.models import DataRequest, Investigation
+from epiaid.investigation.models import DataRequest, Investigation, Publication
 
 router = Router()
 INVESTIGATOR = RoleAuth(Role.INVESTIGATOR)
 APPROVER = RoleAuth(Role.APPROVER)
+HEALTH_STAFF = RoleAuth(Role.HEALTH_STAFF)
 ADMIN = RoleAuth(Role.ADMIN)
 SIGNED_IN = SessionAuth(csrf=True)
 
@@ -29,16 +30,28 @@ SIGNED_IN = SessionAuth(csrf=True)
 class InvestigationIn(Schema):
     case_number: str
     subject_pid: str
+    subject_basis: str = ""  # required: the service refuses (audited) an empty basis
     symptom_onset: dt.date
     isolation_date: dt.date
     title: str = ""
     investigators: list[str] = []
 
 
+class SubjectOut(Schema):
+    """The case's recorded link to its subject: who asserted it, when, and on what basis."""
+
+    pid: str
+    basis: str
+    asserted_by: str | None
+    asserted_at: dt.datetime | None
+
+
 class RequestOut(Schema):
     id: int
     investigation: int
     case_number: str
+    subject_pid: str
+    subject: SubjectOut
     source: str
     scope: str
     provider: str
@@ -53,6 +66,7 @@ class RequestOut(Schema):
 class InvestigationOut(Schema):
     id: int
     case_number: str
+    subject: SubjectOut
     title: str
     symptom_onset: dt.date
     isolation_date: dt.date
@@ -82,11 +96,67 @@ class PublishIn(Schema):
     names: dict[int, str] = {}
 
 
+class StayOut(Schema):
+    index: int
+    place_name: str
+    lat: float
+    lng: float
+    start: str
+    end: str
+
+
+class PublicationOut(Schema):
+    id: int
+    investigation: int
+    case_number: str
+    status: str
+    stays: list[StayOut]
+    requested_by: str
+    requested_at: dt.datetime
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    review_reason: str
+    published: int
+
+
+class ReviewIn(Schema):
+    accept: bool
+    reason: str = ""
+
+
+def _subject_out(inv: Investigation) -> dict[str, Any]:
+    by = inv.subject_asserted_by
+    return {
+        "pid": inv.subject_pid,
+        "basis": inv.subject_basis,
+        "asserted_by": by.get_username() if by is not None else None,
+        "asserted_at": inv.subject_asserted_at,
+    }
+
+
+def _pub_out(p: Publication) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "investigation": p.investigation_id,
+        "case_number": p.investigation.case_number,
+        "status": p.status,
+        "stays": p.stays,
+        "requested_by": p.requested_by.get_username(),
+        "requested_at": p.requested_at,
+        "reviewed_by": p.reviewed_by.get_username() if p.reviewed_by is not None else None,
+        "reviewed_at": p.reviewed_at,
+        "review_reason": p.review_reason,
+        "published": p.published,
+    }
+
+
 def _req_out(r: DataRequest) -> dict[str, Any]:
     return {
         "id": r.pk,
         "investigation": r.investigation_id,
         "case_number": r.investigation.case_number,
+        "subject_pid": r.subject_pid,
+        "subject": _subject_out(r.investigation) | {"pid": r.subject_pid},
         "source": r.source,
         "scope": r.scope,
         "provider": r.provider,
@@ -104,6 +174,7 @@ def _inv_out(inv: Investigation) -> dict[str, Any]:
     return {
         "id": inv.pk,
         "case_number": inv.case_number,
+        "subject": _subject_out(inv),
         "title": inv.title,
         "symptom_onset": inv.symptom_onset,
         "isolation_date": inv.isolation_date,
@@ -111,7 +182,9 @@ def _inv_out(inv: Investigation) -> dict[str, Any]:
         "purged": inv.purged_at is not None,
         "window_start": lo,
         "window_end": hi,
-        "requests": [_req_out(r) for r in inv.requests.select_related("investigation")],
+        "requests": [
+            _req_out(r) for r in inv.requests.select_related("investigation", "investigation__subject_asserted_by")
+        ],
     }
 
 
@@ -134,6 +207,7 @@ def create_investigation(request: HttpRequest, payload: InvestigationIn) -> Stat
         request.user,
         case_number=payload.case_number,
         subject_pid=payload.subject_pid,
+        subject_basis=payload.subject_basis,
         symptom_onset=payload.symptom_onset,
         isolation_date=payload.isolation_date,
         title=payload.title,
@@ -185,7 +259,7 @@ def decide(request: HttpRequest, req_id: int, payload: DecisionIn) -> dict[str, 
     "/deliveries", auth=SIGNED_IN, response=list[RequestOut], summary="Approved requests addressed to my provider"
 )
 def my_deliveries(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_req_out(r) for r in services.provider_requests(request.user)]
+    return [_req_out(r) for r in services.deliveries_for(request.user, request)]
 
 
 @router.post(
@@ -267,11 +341,46 @@ def hotspots(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/investigations/{inv_id}/publish", auth=INVESTIGATOR, summary="Publish selected visits to the situation map"
+    "/investigations/{inv_id}/publish",
+    auth=INVESTIGATOR,
+    response={202: PublicationOut},
+    summary="Propose selected visits for the public map (pending health staff's review)",
 )
-def publish(request: HttpRequest, inv_id: int, payload: PublishIn) -> dict[str, int]:
+def publish(request: HttpRequest, inv_id: int, payload: PublishIn) -> Status:
     inv = _inv(request, inv_id)
-    return {"published": services.publish_visits(request.user, inv, payload.indices, payload.names, request)}
+    pub = services.publish_visits(request.user, inv, payload.indices, payload.names, request)
+    return Status(202, _pub_out(pub))
+
+
+@router.get(
+    "/investigations/{inv_id}/publications",
+    auth=INVESTIGATOR,
+    response=list[PublicationOut],
+    summary="This investigation's publications and their review state",
+)
+def investigation_publications(request: HttpRequest, inv_id: int) -> list[dict[str, Any]]:
+    inv = _inv(request, inv_id)
+    return [_pub_out(p) for p in services.publications_of(request.user, inv, request)]
+
+
+@router.get(
+    "/publications", auth=HEALTH_STAFF, response=list[PublicationOut], summary="Publications awaiting my review"
+)
+def pending_publications(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_pub_out(p) for p in services.publications_for_review(request.user, request)]
+
+
+@router.post(
+    "/publications/{pub_id}/decision",
+    auth=HEALTH_STAFF,
+    response=PublicationOut,
+    summary="Accept (publish to the situation map) or refuse, with a reason",
+)
+def review_publication(request: HttpRequest, pub_id: int, payload: ReviewIn) -> dict[str, Any]:
+    pub = services.publication_by_id(pub_id)
+    return _pub_out(
+        services.review_publication(request.user, pub, accept=payload.accept, reason=payload.reason, request=request)
+    )
 
 
 @router.post("/investigations/{inv_id}/enrol", auth=INVESTIGATOR, summary="Enrol contacts for monitoring (care-call)")

@@ -22,6 +22,7 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
 
     from epiaid.core.roles import Role, ensure_role_groups
     from epiaid.investigation import services
+    from epiaid.investigation.engine.coverage import covered_rows
     from epiaid.investigation.engine.synth import SynthConfig, population_frame
     from epiaid.investigation.models import ApproverAuthority, Investigation, ProviderAccount
 
@@ -70,6 +71,7 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
         investigator,
         case_number=DEMO_CASE,
         subject_pid=subject,
+        subject_basis="synthetic demo: the case's own handset, as the case stated in the interview",
         symptom_onset=dt.date(2020, 3, 5),
         isolation_date=dt.date(2020, 3, 6),
         title="synthetic demo",
@@ -86,6 +88,8 @@ def load_demo(shared: Path | None, log: Callable[[str], None]) -> str:
         legal_purpose="감염병예방법 제76조의2 제1항: 확진자 위치정보 및 접촉자 확인 (demo)",
     )
     services.decide(police, req, approve=True, reason="demo approval")
+    # The carrier extracts what a contact search covers: the case and the people at the case's places.
+    df = covered_rows(df, subject)
     buf = io.StringIO()
     df.assign(time=df["time"].map(lambda t: t.isoformat())).drop(columns=["ts"]).to_csv(buf, index=False)
     services.deliver(telco, req, content=buf.getvalue().encode(), fmt="pings_csv")

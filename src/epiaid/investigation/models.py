@@ -38,6 +38,15 @@ APPROVER_OF: dict[str, str] = {
 class Investigation(models.Model):
     case_number = models.CharField(max_length=40, help_text="the situation map's case number")
     subject_pid = models.CharField(max_length=64, help_text="pseudonymous id of the case in provider data")
+    # The case's link to that subject, with its basis: who asserted it, when, and on what ground. Every
+    # request copies the subject, the approver decides on it and the provider delivers only for it.
+    subject_basis = models.TextField(
+        blank=True, help_text="why this pseudonym is the case's, e.g. the case's own phone number per interview"
+    )
+    subject_asserted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject_asserted_at = models.DateTimeField(null=True, blank=True)
     title = models.CharField(max_length=200, blank=True)
     symptom_onset = models.DateField()
     isolation_date = models.DateField()
@@ -68,6 +77,9 @@ class DataRequest(models.Model):
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="requests")
     source = models.CharField(max_length=8, choices=Source.choices)
     scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.SUBJECT)
+    subject_pid = models.CharField(
+        max_length=64, blank=True, help_text="the subject this request is for (copied from the investigation)"
+    )
     provider = models.CharField(max_length=80, help_text="carrier / card company / QR operator asked")
     legal_purpose = models.TextField()
     window_start = models.DateTimeField()
@@ -130,6 +142,37 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.batch} ({self.rows} rows)"
+
+
+class Publication(models.Model):
+    """An investigator's proposal to put a case's stays on the public map, awaiting health staff's review.
+
+    Only an accepted publication reaches the situation map (through its public ``publish_visits``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "awaiting review"
+        ACCEPTED = "accepted", "accepted and published"
+        REFUSED = "refused", "refused"
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="publications")
+    #: The chosen stays as they will be published: index, place_name, lat, lng, start, end (ISO times).
+    stays = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    published = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"publication #{self.pk} of {self.investigation} ({self.status})"
 
 
 class DeletionRecord(models.Model):

@@ -1,10 +1,14 @@
-"""Staff pages: the work list (investigations, approvals, deliveries) and one case's console."""
+"""Staff pages: the work list (investigations, approvals), one case's console, a provider's deliveries
+and health staff's review of publications to the public map. Pages only call services."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from epiaid.core.roles import Role, role_required
 from epiaid.investigation import services
@@ -27,7 +31,57 @@ def console(request: HttpRequest, inv_id: int) -> HttpResponse:
             "inv": inv,
             "window": (lo, hi),
             "requests": inv.requests.all(),
+            "publications": services.publications_of(request.user, inv, request),
             "tile_url": settings.TILE_URL,
             "config": {"api": f"/api/investigation/investigations/{inv.pk}/", "id": inv.pk},
         },
     )
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """A provider's approved requests, each naming the subject to deliver for, with an upload form."""
+    return render(
+        request,
+        "investigation/deliveries.html",
+        {"requests": services.deliveries_for(request.user, request), "formats": services.FORMATS},
+    )
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, req_id: int) -> HttpResponse:
+    req = services.request_by_id(req_id)
+    file = request.FILES.get("file")
+    delivery = services.deliver(
+        request.user,
+        req,
+        content=file.read() if file is not None else b"",
+        fmt=request.POST.get("format", "pings_csv"),
+        assume_tz=request.POST.get("assume_tz") or None,
+        request=request,
+    )
+    messages.success(request, f"#{req.pk}: {delivery.rows} rows delivered · {delivery.rows}행 제공됨")
+    return redirect("investigation:deliveries")
+
+
+@role_required(Role.HEALTH_STAFF)
+def publications(request: HttpRequest) -> HttpResponse:
+    """Health staff's queue of publications to the public map, to accept or refuse."""
+    return render(
+        request,
+        "investigation/publications.html",
+        {"publications": services.publications_for_review(request.user, request)},
+    )
+
+
+@role_required(Role.HEALTH_STAFF)
+@require_POST
+def review(request: HttpRequest, pub_id: int) -> HttpResponse:
+    pub = services.publication_by_id(pub_id)
+    accept = request.POST.get("decision") == "accept"
+    pub = services.review_publication(
+        request.user, pub, accept=accept, reason=request.POST.get("reason", ""), request=request
+    )
+    messages.success(request, f"#{pub.pk}: {pub.get_status_display()}")
+    return redirect("investigation:publications")

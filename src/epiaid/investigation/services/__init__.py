@@ -9,7 +9,8 @@ retention deadline. Every refusal is audited before it is raised.
 - :mod:`.workflow` — opening, access, requests and decisions;
 - :mod:`.delivery` — a provider's delivery, validated whole;
 - :mod:`.analysis` — path, stays, contacts, chains, hotspots, likely sources;
-- :mod:`.handoffs` — publishing to the situation map, enrolling contacts in the care call;
+- :mod:`.handoffs` — proposing stays for the public map (health staff review, then the situation
+  map publishes), enrolling contacts in the care call;
 - :mod:`.retention` — deletion at the deadline, with proof.
 """
 
@@ -41,12 +42,17 @@ from epiaid.investigation.services.delivery import (
     FORMATS,
     DropFolderAdapter,
     deliver,
+    deliveries_for,
     ingest,
     provider_requests,
 )
 from epiaid.investigation.services.handoffs import (
     enrol_contacts,
+    publication_by_id,
+    publications_for_review,
+    publications_of,
     publish_visits,
+    review_publication,
 )
 from epiaid.investigation.services.retention import (
     end_outbreak,
@@ -60,6 +66,7 @@ from epiaid.investigation.services.workflow import (
     get_for_investigator,
     investigations_of,
     investigator_accounts,
+    involvement,
     is_assigned,
     list_investigations,
     open_investigation,
@@ -94,22 +101,28 @@ __all__ = [
     "decide",
     "default_window",
     "deliver",
+    "deliveries_for",
     "end_outbreak",
     "enrol_contacts",
     "get_for_investigator",
     "ingest",
     "investigations_of",
     "investigator_accounts",
+    "involvement",
     "is_assigned",
     "likely_sources",
     "list_investigations",
     "open_investigation",
     "pending_for_approver",
     "provider_requests",
+    "publication_by_id",
+    "publications_for_review",
+    "publications_of",
     "publish_visits",
     "purge_expired",
     "request_by_id",
     "request_data",
+    "review_publication",
     "store_root",
     "view_investigation",
     "work_list",

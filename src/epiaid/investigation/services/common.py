@@ -56,12 +56,13 @@ def _refuse(
     request: HttpRequest | None,
     target: str,
     object_id: Any = None,
+    code: str | None = None,
     **detail: Any,
 ) -> WorkflowError:
     record(
         request, "refused", f"{TARGET}.{target}", object_id=object_id, actor=actor, detail={"reason": message, **detail}
     )
-    return exc(message)
+    return exc(message, code=code)
 
 
 def store_root(inv: Investigation) -> Path:

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from epiaid.core.audit import record
-from epiaid.investigation.engine import readers, store
+from epiaid.investigation.engine import coverage, readers, store
 from epiaid.investigation.engine.schema import PingError, ValidationReport
 from epiaid.investigation.models import (
     DataRequest,
@@ -36,6 +36,7 @@ FORMATS = ("pings_csv", "card_csv", "qr_csv", "parquet")
 
 
 def provider_requests(actor: Any) -> list[DataRequest]:
+    """Approved requests addressed to the actor's providers, each naming the subject to deliver for."""
     if not getattr(actor, "is_authenticated", False):
         return []
     names = list(ProviderAccount.objects.filter(user=actor).values_list("provider", flat=True))
@@ -44,8 +45,51 @@ def provider_requests(actor: Any) -> list[DataRequest]:
             provider__in=names,
             status__in=[DataRequest.Status.APPROVED, DataRequest.Status.DELIVERED],
             investigation__purged_at__isnull=True,
-        )
+        ).select_related("investigation", "investigation__subject_asserted_by")
     )
+
+
+def deliveries_for(actor: Any, request: HttpRequest | None = None) -> list[DataRequest]:
+    """The provider's work list (page and API): listing it names subjects, so it is audited."""
+    items = provider_requests(actor)
+    record(
+        request,
+        "list",
+        f"{TARGET}.delivery",
+        actor=actor,
+        detail={"requests": [r.pk for r in items], "subjects": sorted({r.subject_pid for r in items})},
+    )
+    return items
+
+
+def _outside_request(df: pd.DataFrame, req: DataRequest) -> tuple[int, str] | None:
+    """The first row whose person the request does not cover (its position and why), or ``None``.
+
+    A subject-scoped request covers the approved subject's rows only. A contact search ("area") covers
+    the subject and the people co-located with them, to :data:`~.coverage.COVER_HOPS` hops
+    (:mod:`~epiaid.investigation.engine.coverage`), judged on this delivery together with what the
+    investigation already holds.
+    """
+    subject = req.subject_pid
+    if req.scope == DataRequest.Scope.SUBJECT:
+        stranger = (df["pid"] != subject).to_numpy()
+        if stranger.any():
+            return int(
+                stranger.argmax()
+            ), f"is not the approved subject {subject!r} (this request covers only the case)"
+        return None
+    root = store_root(req.investigation)
+    held = store.read_all(root)[["pid", "ts", "lat", "lon"]] if store.has_data(root) else df.iloc[:0]
+    reference = pd.concat([df[["pid", "ts", "lat", "lon"]], held], ignore_index=True)
+    covered = coverage.covered_pids(reference, subject)
+    stranger = (~df["pid"].isin(covered)).to_numpy()
+    if stranger.any():
+        return int(stranger.argmax()), (
+            f"was never within {coverage.COVER_RADIUS_M:.0f} m and {coverage.COVER_WITHIN_S // 60} min of the "
+            f"approved subject {subject!r} or their contacts (up to {coverage.COVER_HOPS} hops); this request "
+            "covers only the case's places"
+        )
+    return None
 
 
 def _parse_upload(
@@ -106,6 +150,16 @@ def deliver(
             target="delivery",
             object_id=req.pk,
         )
+    if not req.subject_pid or req.subject_pid != inv.subject_pid:
+        raise _refuse(
+            NotReady,
+            f"the approval was for subject {req.subject_pid!r}, the investigation's subject is now "
+            f"{inv.subject_pid!r}; nothing can be delivered for this request",
+            actor=actor,
+            request=request,
+            target="delivery",
+            object_id=req.pk,
+        )
     report = ValidationReport()
     try:
         df = _parse_upload(content, fmt, req, assume_tz, report)
@@ -144,19 +198,21 @@ def deliver(
             target="delivery",
             object_id=req.pk,
         )
-    if req.scope == DataRequest.Scope.SUBJECT:
-        stranger = df["pid"] != inv.subject_pid
-        if stranger.any():
-            i = int(stranger.to_numpy().argmax())
-            raise _refuse(
-                BadInput,
-                f"upload refused: row {i + 1} person id {df['pid'].iloc[i]!r} matches no request "
-                "(this request covers only the case)",
-                actor=actor,
-                request=request,
-                target="delivery",
-                object_id=req.pk,
-            )
+    stranger = _outside_request(df, req)
+    if stranger is not None:
+        i, why = stranger
+        raise _refuse(
+            BadInput,
+            f"upload refused: row {i + 1} person id {df['pid'].iloc[i]!r} {why}; nothing was stored",
+            actor=actor,
+            request=request,
+            target="delivery",
+            object_id=req.pk,
+            code="outside_request",
+            subject_pid=req.subject_pid,
+            scope=req.scope,
+            rows=len(df),
+        )
     batch = f"r{req.pk}-{uuid.uuid4().hex[:10]}"
     store.write_pings(df, store_root(inv), batch=batch)
     summary = readers.describe(df) | {

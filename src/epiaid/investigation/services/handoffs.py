@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from epiaid.core.actors import Actor
 from epiaid.core.audit import record
+from epiaid.core.errors import NotFound
+from epiaid.core.roles import Role, has_role
 from epiaid.investigation.models import (
     Investigation,
+    Publication,
 )
 from epiaid.investigation.services.analysis import (
     case_contacts,
@@ -19,11 +24,41 @@ from epiaid.investigation.services.analysis import (
 from epiaid.investigation.services.common import (
     TARGET,
     BadInput,
+    Forbidden,
     NotReady,
     _refuse,
 )
 
 # --- hand-offs to other capabilities -------------------------------------------------------------
+
+
+def _reviewable(actor: Any, pub: Publication, request: HttpRequest | None) -> None:
+    """Health staff review; nobody who takes part in the investigation reviews its publications."""
+    from epiaid.investigation.services.workflow import involvement
+
+    if not has_role(actor, Role.HEALTH_STAFF):
+        raise _refuse(
+            Forbidden,
+            "only health staff review publications to the public map",
+            actor=actor,
+            request=request,
+            target="publication",
+            object_id=pub.pk,
+        )
+    role_in_case = (
+        "proposed this publication of" if pub.requested_by_id == actor.pk else involvement(actor, pub.investigation)
+    )
+    if role_in_case:
+        raise _refuse(
+            Forbidden,
+            f"separation of duties: you {role_in_case} investigation #{pub.investigation_id}, "
+            "so you may not review its publications",
+            actor=actor,
+            request=request,
+            target="publication",
+            object_id=pub.pk,
+            code="separation_of_duties",
+        )
 
 
 def publish_visits(
@@ -32,11 +67,14 @@ def publish_visits(
     indices: list[int],
     names: dict[int, str] | None = None,
     request: HttpRequest | None = None,
-) -> int:
-    """Send selected staypoints to the situation map, which applies its disclosure policy."""
+) -> Publication:
+    """Propose selected staypoints for the public map: a pending publication for health staff's review.
+
+    Nothing reaches the situation map until health staff accept it (:func:`review_publication`).
+    """
     stays = case_staypoints(actor, inv, request, audit=False)
     chosen = [s for s in stays if s["index"] in set(indices)]
-    if len(chosen) != len(set(indices)):
+    if not indices or len(chosen) != len(set(indices)):
         raise _refuse(
             BadInput,
             f"unknown staypoint index in {sorted(set(indices))}; there are {len(stays)}",
@@ -45,52 +83,176 @@ def publish_visits(
             target="visits",
             object_id=inv.pk,
         )
-    try:
-        from epiaid.situation.services import EditError
-        from epiaid.situation.services import publish_visits as situation_publish
-    except ImportError as exc:
-        raise _refuse(
-            NotReady,
-            "the situation map is not available to publish to",
-            actor=actor,
-            request=request,
-            target="visits",
-            object_id=inv.pk,
-        ) from exc
-    visits = [
+    proposed = [
         {
-            "place_name": (names or {}).get(s["index"], f"방문 장소 {s['index'] + 1}"),
+            "index": s["index"],
+            "place_name": ((names or {}).get(s["index"]) or f"방문 장소 {s['index'] + 1}").strip(),
             "lat": s["lat"],
             "lng": s["lon"],
-            "date": dt.datetime.fromisoformat(s["start"]).date(),
-            "start": dt.datetime.fromisoformat(s["start"]),
-            "end": dt.datetime.fromisoformat(s["end"]),
-            "category": "",
-            "address": "",
+            "start": s["start"],
+            "end": s["end"],
         }
         for s in chosen
     ]
-    try:
-        who = Actor.from_request(request, actor) if request is not None else Actor.of(actor)
-        count = int(situation_publish(inv.case_number, visits, actor=who))
-    except EditError as exc:
-        raise _refuse(
-            BadInput,
-            f"the situation map refused the visits: {exc}",
-            actor=actor,
-            request=request,
-            target="visits",
-            object_id=inv.pk,
-        ) from exc
+    pub = Publication.objects.create(investigation=inv, stays=proposed, requested_by=actor)
     record(
         request,
-        "publish",
-        f"{TARGET}.visits",
-        object_id=inv.pk,
+        "create",
+        f"{TARGET}.publication",
+        object_id=pub.pk,
         actor=actor,
-        detail={"selected": len(chosen), "published": count},
+        detail={"investigation": inv.pk, "case_number": inv.case_number, "stays": len(proposed)},
     )
-    return count
+    return pub
+
+
+def publications_of(actor: Any, inv: Investigation, request: HttpRequest | None = None) -> list[Publication]:
+    """An assigned investigator sees the state of the investigation's publications."""
+    from epiaid.investigation.services.workflow import get_for_investigator
+
+    inv = get_for_investigator(actor, inv.pk, request)
+    items = list(inv.publications.select_related("requested_by", "reviewed_by"))
+    record(request, "list", f"{TARGET}.publication", object_id=inv.pk, actor=actor, detail={"count": len(items)})
+    return items
+
+
+def publications_for_review(actor: Any, request: HttpRequest | None = None) -> list[Publication]:
+    """Health staff's queue: pending publications of investigations they take no part in."""
+    from epiaid.investigation.services.workflow import involvement
+
+    if not has_role(actor, Role.HEALTH_STAFF):
+        raise _refuse(
+            Forbidden,
+            "only health staff review publications to the public map",
+            actor=actor,
+            request=request,
+            target="publication",
+        )
+    pending = Publication.objects.filter(status=Publication.Status.PENDING).select_related(
+        "investigation", "requested_by"
+    )
+    items = [
+        p
+        for p in pending.order_by("requested_at")
+        if p.requested_by_id != actor.pk and not involvement(actor, p.investigation)
+    ]
+    record(request, "list", f"{TARGET}.publication", actor=actor, detail={"pending": len(items)})
+    return items
+
+
+def publication_by_id(pub_id: int) -> Publication:
+    pub = Publication.objects.select_related("investigation").filter(pk=pub_id).first()
+    if pub is None:
+        raise NotFound(f"publication {pub_id} does not exist", code="unknown_publication")
+    return pub
+
+
+def review_publication(
+    actor: Any, pub: Publication, *, accept: bool, reason: str = "", request: HttpRequest | None = None
+) -> Publication:
+    """Health staff accept (publish to the map, as source "investigation") or refuse, once, with a reason."""
+    _reviewable(actor, pub, request)
+    inv = pub.investigation
+    if pub.status != Publication.Status.PENDING:
+        raise _refuse(
+            NotReady,
+            f"publication is already {pub.status}",
+            actor=actor,
+            request=request,
+            target="publication",
+            object_id=pub.pk,
+        )
+    if not accept and len(reason.strip()) < 3:
+        raise _refuse(
+            BadInput,
+            "a reason is required to refuse a publication",
+            actor=actor,
+            request=request,
+            target="publication",
+            object_id=pub.pk,
+        )
+    if inv.purged_at:
+        raise _refuse(
+            NotReady,
+            "the investigation's data was deleted at its retention deadline",
+            actor=actor,
+            request=request,
+            target="publication",
+            object_id=pub.pk,
+        )
+    count = 0
+    if accept:
+        try:
+            from epiaid.situation.services import EditError
+            from epiaid.situation.services import publish_visits as situation_publish
+        except ImportError as exc:
+            raise _refuse(
+                NotReady,
+                "the situation map is not available to publish to",
+                actor=actor,
+                request=request,
+                target="publication",
+                object_id=pub.pk,
+            ) from exc
+        visits = [
+            {
+                "place_name": s["place_name"],
+                "lat": s["lat"],
+                "lng": s["lng"],
+                "date": dt.datetime.fromisoformat(s["start"]).date(),
+                "start": dt.datetime.fromisoformat(s["start"]),
+                "end": dt.datetime.fromisoformat(s["end"]),
+                "category": "",
+                "address": "",
+            }
+            for s in pub.stays
+        ]
+        try:
+            who = Actor.from_request(request, actor) if request is not None else Actor.of(actor)
+            with transaction.atomic():
+                count = int(situation_publish(inv.case_number, visits, actor=who))
+                pub.published = count
+                _decided(pub, actor, Publication.Status.ACCEPTED, reason)
+        except EditError as exc:
+            raise _refuse(
+                BadInput,
+                f"the situation map refused the visits: {exc}",
+                actor=actor,
+                request=request,
+                target="publication",
+                object_id=pub.pk,
+            ) from exc
+    else:
+        _decided(pub, actor, Publication.Status.REFUSED, reason)
+    record(
+        request,
+        "approve" if accept else "reject",
+        f"{TARGET}.publication",
+        object_id=pub.pk,
+        actor=actor,
+        detail={
+            "investigation": inv.pk,
+            "case_number": inv.case_number,
+            "stays": len(pub.stays),
+            "published": count,
+            "reason": pub.review_reason,
+        },
+    )
+    if accept:
+        record(
+            request,
+            "publish",
+            f"{TARGET}.visits",
+            object_id=inv.pk,
+            actor=actor,
+            detail={"publication": pub.pk, "selected": len(pub.stays), "published": count},
+        )
+    return pub
+
+
+def _decided(pub: Publication, actor: Any, status: str, reason: str) -> None:
+    pub.status, pub.reviewed_by, pub.reviewed_at, pub.review_reason = status, actor, timezone.now(), reason.strip()
+    pub.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason", "published"])
 
 
 def _care_call() -> Any:

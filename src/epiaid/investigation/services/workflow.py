@@ -32,6 +32,9 @@ from epiaid.investigation.services.common import (
     default_window,
 )
 
+#: The shortest statement of a subject link's basis that can say where the pseudonym came from.
+MIN_BASIS_CHARS = 10
+
 # --- opening and access ---------------------------------------------------------------------------
 
 
@@ -51,10 +54,17 @@ def open_investigation(
     subject_pid: str,
     symptom_onset: dt.date,
     isolation_date: dt.date,
+    subject_basis: str,
     investigators: Iterable[Any] = (),
     title: str = "",
     request: HttpRequest | None = None,
 ) -> Investigation:
+    """Open an investigation of a case for its subject (the case's pseudonym in provider data).
+
+    ``subject_basis`` states why that pseudonym is the case's (e.g. "subject's own phone number per
+    case interview"); with the opener and the time it is the case's recorded link to the subject, which
+    approvers and providers see on every request.
+    """
     if not has_role(actor, Role.INVESTIGATOR):
         raise _refuse(
             Forbidden, "only investigators open investigations", actor=actor, request=request, target="investigation"
@@ -75,6 +85,16 @@ def open_investigation(
             request=request,
             target="investigation",
         )
+    if len(subject_basis.strip()) < MIN_BASIS_CHARS:
+        raise _refuse(
+            BadInput,
+            "state the basis of the link between the case and subject_pid (at least "
+            f'{MIN_BASIS_CHARS} characters, e.g. "subject\'s own phone number per case interview")',
+            actor=actor,
+            request=request,
+            target="investigation",
+            subject_pid=subject_pid.strip(),
+        )
     if case_exists(case_number) is False:
         raise _refuse(
             BadInput,
@@ -93,6 +113,9 @@ def open_investigation(
             isolation_date=isolation_date,
             created_by=actor,
             retention_until=retention,
+            subject_basis=subject_basis.strip(),
+            subject_asserted_by=actor,
+            subject_asserted_at=timezone.now(),
         )
         inv.investigators.add(actor, *investigators)
     record(
@@ -101,7 +124,7 @@ def open_investigation(
         f"{TARGET}.investigation",
         object_id=inv.pk,
         actor=actor,
-        detail={"case_number": inv.case_number},
+        detail={"case_number": inv.case_number, "subject_pid": inv.subject_pid, "subject_basis": inv.subject_basis},
     )
     return inv
 
@@ -204,6 +227,7 @@ def request_data(
         window_start=start,
         window_end=end,
         requested_by=actor,
+        subject_pid=inv.subject_pid,
     )
     record(
         request,
@@ -211,7 +235,13 @@ def request_data(
         f"{TARGET}.request",
         object_id=req.pk,
         actor=actor,
-        detail={"investigation": inv.pk, "source": source, "scope": scope, "provider": req.provider},
+        detail={
+            "investigation": inv.pk,
+            "source": source,
+            "scope": scope,
+            "provider": req.provider,
+            "subject_pid": req.subject_pid,
+        },
     )
     return req
 
@@ -222,14 +252,30 @@ def authorities_of(actor: Any) -> set[str]:
     return set(ApproverAuthority.objects.filter(user=actor).values_list("authority", flat=True))
 
 
+def involvement(actor: Any, inv: Investigation) -> str:
+    """How ``actor`` takes part in ``inv`` (opened it, assigned to it, filed a request of it), or ""."""
+    pk = getattr(actor, "pk", None)
+    if pk is None:
+        return ""
+    if inv.created_by_id == pk:
+        return "opened"
+    if inv.investigators.filter(pk=pk).exists():
+        return "is assigned to"
+    if inv.requests.filter(requested_by_id=pk).exists():
+        return "filed a request of"
+    return ""
+
+
 def pending_for_approver(actor: Any) -> list[DataRequest]:
+    """Pending requests under the actor's authorities, less those of investigations they take part in."""
     auth = authorities_of(actor)
     sources = [s for s, a in APPROVER_OF.items() if a in auth]
-    return list(
+    pending = (
         DataRequest.objects.filter(status=DataRequest.Status.PENDING, source__in=sources)
-        .select_related("investigation")
+        .select_related("investigation", "investigation__subject_asserted_by")
         .order_by("requested_at")
     )
+    return [r for r in pending if not involvement(actor, r.investigation)]
 
 
 def decide(
@@ -245,10 +291,26 @@ def decide(
             target="request",
             object_id=req.pk,
         )
-    if req.requested_by_id == actor.pk:
+    role_in_case = "filed" if req.requested_by_id == actor.pk else involvement(actor, req.investigation)
+    if role_in_case:
         raise _refuse(
             Forbidden,
-            "nobody approves their own request",
+            "separation of duties: nobody approves their own request"
+            if role_in_case == "filed"
+            else f"separation of duties: you {role_in_case} investigation #{req.investigation_id}, "
+            "so you may not approve its requests",
+            actor=actor,
+            request=request,
+            target="request",
+            object_id=req.pk,
+            code="separation_of_duties",
+        )
+    inv = req.investigation
+    if req.subject_pid != inv.subject_pid:
+        raise _refuse(
+            NotReady,
+            f"the request is for subject {req.subject_pid!r} but investigation #{inv.pk}'s subject is now "
+            f"{inv.subject_pid!r}; file a new request",
             actor=actor,
             request=request,
             target="request",
@@ -281,7 +343,16 @@ def decide(
         f"{TARGET}.request",
         object_id=req.pk,
         actor=actor,
-        detail={"reason": req.decision_reason},
+        detail={
+            "reason": req.decision_reason,
+            "investigation": inv.pk,
+            "case_number": inv.case_number,
+            "subject_pid": req.subject_pid,
+            "subject_basis": inv.subject_basis,
+            "scope": req.scope,
+            "source": req.source,
+            "window": [req.window_start.isoformat(), req.window_end.isoformat()],
+        },
     )
     return req
 

@@ -106,7 +106,10 @@
   document.getElementById("publish").addEventListener("click", async () => {
     const indices = [...document.querySelectorAll("#timeline input:checked")].map((x) => Number(x.value));
     const out = document.getElementById("publish-result");
-    try { out.textContent = `${(await post(cfg.api + "publish", { indices })).published} 건 공개`; }
+    try {
+      const pub = await post(cfg.api + "publish", { indices });
+      out.textContent = `#${pub.id}: ${pub.stays.length} 곳 검토 대기 · awaiting health staff's review`;
+    }
     catch (err) { out.textContent = err.message; }
   });
   document.getElementById("enrol").addEventListener("click", async () => {
