@@ -58,15 +58,93 @@ class VoiceCallLog:
         return sum(t.audio_seconds for t in self.turns)
 
 
-def grammar_for(prompt: Any, session: Any) -> Grammar | None:
-    """The prompt's phrases plus the dialog's global ones (repeat, opt-out); None for free speech."""
+def grammar_for(prompt: Any, vocabulary: Any = None) -> Grammar | None:
+    """The prompt's phrases plus the dialog's global ones (repeat, opt-out: ``vocabulary`` is the
+    dialog's meaning → lang → phrases); None for free speech."""
     if not prompt.grammar:
         return None
     extra: list[str] = []
-    vocabulary = getattr(getattr(session, "dialog", None), "vocabulary", {}) or {}
+    vocabulary = vocabulary or {}
     for meaning in ("repeat", "stop"):
         extra.extend(vocabulary.get(meaning, {}).get(prompt.lang, ()))
     return for_prompt(prompt.grammar, prompt.lang, extra)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the person did at a prompt: the grammar phrase recognised (``text``), keys pressed
+    (``digits``), or neither (silence / no match, which the Session re-prompts)."""
+
+    text: str | None = None
+    digits: str | None = None
+
+
+class VoiceTurns:
+    """Speaks prompts and hears answers over a channel; ``ask`` fits the transports' ``drive``."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        tts: EspeakTTS,
+        recognizer: Recognizer,
+        *,
+        vocabulary: Any = None,
+        voice: Voice | None = None,
+    ) -> None:
+        self.channel = channel
+        self.tts = tts
+        self.recognizer = recognizer
+        self.vocabulary = vocabulary
+        self.voice = voice
+        self.log = VoiceCallLog()
+
+    def say(self, prompt: Any) -> None:
+        self.channel.play(self.tts.pcm(prompt.text, self.voice or Voice(prompt.lang)))
+
+    def ask(self, prompt: Any) -> Heard | None:
+        """Say the prompt and return what was heard; None when the person hung up."""
+        if self.channel.hung_up():
+            return None
+        expect = getattr(self.channel, "expect", None)
+        if expect is not None:
+            expect(prompt)
+        self.say(prompt)
+        audio = self.channel.listen()
+        keys = self.channel.digits()
+        if keys:
+            self.log.turns.append(Turn(prompt.id, prompt.kind, "", keys, 1.0, "keypad"))
+            return Heard(digits=keys)
+        if audio is None:
+            if self.channel.hung_up():
+                return None
+            self.log.turns.append(Turn(prompt.id, prompt.kind, "", None, 0.0, "silence"))
+            return Heard()
+        grammar = grammar_for(prompt, self.vocabulary)
+        if grammar is None:
+            # Free speech (a message): "nothing" is recognised against the no-phrases; anything else is
+            # transcribed only by a recogniser that can (Whisper); Vosk's free-form Korean is noise, so
+            # there the prompt is repeated and the keypad hint ("없으면 2번") takes over.
+            nothing = (self.vocabulary or {}).get("no", {}).get(prompt.lang, ())
+            rec: Recognition = self.recognizer.recognize(audio, 8000, for_prompt(nothing, prompt.lang))
+            given = rec.answer
+            if rec.answer is None and getattr(self.recognizer, "free_form", False):
+                free = self.recognizer.recognize(audio, 8000, None)
+                rec = Recognition(
+                    free.text,
+                    free.confidence,
+                    None,
+                    free.engine,
+                    free.audio_seconds,
+                    rec.decode_seconds + free.decode_seconds,
+                )
+                given = free.text or None
+        else:
+            rec = self.recognizer.recognize(audio, 8000, grammar)
+            given = rec.answer
+        turn = Turn(prompt.id, prompt.kind, rec.text, given, rec.confidence, "speech")
+        turn.decode_seconds, turn.audio_seconds = rec.decode_seconds, rec.audio_seconds
+        self.log.turns.append(turn)
+        return Heard(text=given)
 
 
 def run_voice_call(
@@ -79,44 +157,25 @@ def run_voice_call(
     max_turns: int = 60,
 ) -> VoiceCallLog:
     """Drive ``session`` (an engine.dialog.Session) over ``channel`` until the goodbye or a hang-up."""
-    log = VoiceCallLog()
+    turns = VoiceTurns(channel, tts, recognizer, vocabulary=session.dialog.vocabulary, voice=voice)
     started = time.perf_counter()
-    v = voice or Voice(session.lang)
     for _ in range(max_turns):
         prompt = session.prompt()
         if prompt is None:
             break
-        if channel.hung_up():
-            session.hangup()
-            break
-        channel.play(tts.pcm(prompt.text, v))
         if prompt.final:
+            turns.say(prompt)
             session.close()
             break
-        audio = channel.listen()
-        keys = channel.digits()
-        if keys:
-            log.turns.append(Turn(prompt.id, prompt.kind, "", keys, 1.0, "keypad"))
-            session.answer(digits=keys)
-            continue
-        if channel.hung_up() and audio is None:
+        heard = turns.ask(prompt)
+        if heard is None:
             session.hangup()
             break
-        if audio is None:
-            log.turns.append(Turn(prompt.id, prompt.kind, "", None, 0.0, "silence"))
-            session.answer()
-            continue
-        grammar = grammar_for(prompt, session)
-        rec: Recognition = recognizer.recognize(audio, 8000, grammar)
-        given = rec.answer if grammar is not None else (rec.text or None)
-        turn = Turn(prompt.id, prompt.kind, rec.text, given, rec.confidence, "speech")
-        turn.decode_seconds, turn.audio_seconds = rec.decode_seconds, rec.audio_seconds
-        log.turns.append(turn)
-        session.answer(text=given)
+        session.answer(text=heard.text, digits=heard.digits)
     else:
         session.hangup()
-    log.seconds = time.perf_counter() - started
-    return log
+    turns.log.seconds = time.perf_counter() - started
+    return turns.log
 
 
 class RtpChannel:
@@ -140,21 +199,29 @@ class RtpChannel:
         return self._hung_up.is_set()
 
 
-class ScriptedChannel:
-    """A caller simulated in-process: ``reply(prompt_index, prompt_pcm)`` gives the answer's audio, digits
-    (a str) or None (silence). Nothing is played in real time."""
+HANG_UP = "<hang-up>"  # what a scripted reply returns for the person putting the phone down
 
-    def __init__(self, reply: Callable[[int, Pcm], Pcm | str | None], hang_up_after: int | None = None) -> None:
+
+class ScriptedChannel:
+    """A caller simulated in-process: ``reply(prompt)`` gives the answer's audio (PCM), keys (str) or
+    None (silence). Nothing is played in real time; the person hangs up after ``hang_up_after`` prompts."""
+
+    def __init__(self, reply: Callable[[Any], Pcm | str | None], hang_up_after: int | None = None) -> None:
         self.reply = reply
-        self.index = -1
         self.hang_up_after = hang_up_after
+        self.heard = 0
         self._pending: Pcm | str | None = None
-        self.played: list[Pcm] = []
+        self.played_seconds = 0.0
+
+    def expect(self, prompt: Any) -> None:
+        self._pending = None if self.hung_up() else self.reply(prompt)
+        self.heard += 1
+        if isinstance(self._pending, str) and self._pending == HANG_UP:
+            self._pending = None
+            self.hang_up_after = self.heard
 
     def play(self, pcm: Pcm) -> None:
-        self.index += 1
-        self.played.append(pcm)
-        self._pending = self.reply(self.index, pcm)
+        self.played_seconds += len(pcm) / 8000
 
     def listen(self) -> Pcm | None:
         return None if isinstance(self._pending, str) else self._pending
@@ -163,4 +230,4 @@ class ScriptedChannel:
         return self._pending if isinstance(self._pending, str) else ""
 
     def hung_up(self) -> bool:
-        return self.hang_up_after is not None and self.index >= self.hang_up_after
+        return self.hang_up_after is not None and self.heard >= self.hang_up_after

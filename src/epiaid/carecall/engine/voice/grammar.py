@@ -27,7 +27,6 @@ DECOYS = {
         "그리고",
         "지금",
         "오늘",
-        "내일",
         "어제",
         "여기",
         "거기",
@@ -127,6 +126,13 @@ DECOYS = {
 }
 
 
+# One-word stand-ins the recogniser may use for a multi-word phrase of the dialog's vocabulary.
+ALIASES = {
+    "ko": {"다시": "다시 한번", "반복": "다시 한번"},
+    "en": {"again": "say again"},
+}
+
+
 def normalise(text: str) -> str:
     """Lower case, NFC, punctuation to spaces, single spaces (as the dialog engine compares phrases)."""
     text = unicodedata.normalize("NFC", text).lower()
@@ -147,6 +153,7 @@ class Grammar:
     lang: str
     phrases: list[str]  # the prompt's own phrases, in its order (what Session.answer is given)
     extra: list[str] = field(default_factory=list)  # global phrases (repeat, stop)
+    single_words: bool = True  # for Vosk: leave out multi-word phrases other than numbers (see vosk_phrases)
     _by_key: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _temperatures: dict[float, str] = field(default_factory=dict, init=False, repr=False)
 
@@ -166,8 +173,16 @@ class Grammar:
         return bool(self._temperatures)
 
     def exact(self, hypothesis: str) -> str | None:
-        """The phrase the hypothesis is, word for word (spaces aside in Korean), or None."""
-        return self._by_key.get(_key(hypothesis)) if hypothesis.strip() else None
+        """The phrase the hypothesis is, word for word (spaces aside in Korean), or None. An alias (a
+        one-word stand-in such as "다시" for "다시 한번") maps to its phrase."""
+        if not hypothesis.strip():
+            return None
+        key = _key(hypothesis)
+        hit = self._by_key.get(key)
+        if hit is None:
+            target = ALIASES.get(self.lang, {}).get(key)
+            hit = self._by_key.get(_key(target)) if target else None
+        return hit
 
     def match(self, hypothesis: str, *, fuzzy: float = 0.0) -> str | None:
         """The accepted phrase a (free-form) hypothesis means, or None.
@@ -214,8 +229,16 @@ class Grammar:
             spelled = spell(phrase, in_vocabulary)
             if spelled is None:
                 missing.append(phrase)
+            elif " " in spelled and self.single_words and numbers.parse_temperature(phrase) is None:
+                # Vosk's "grammar" is a bigram model over the phrases' words: multi-word phrases
+                # ("열이 나요", "안 해요") put loose words ("이", "나요") into it that short answers are then
+                # decoded to. Only numbers keep their structure; the aliases stand in for the rest.
+                missing.append(phrase)
             elif spelled not in out:
                 out.append(spelled)
+        for alias, target in ALIASES.get(self.lang, {}).items():
+            if self.exact(target) is not None and in_vocabulary(alias) and alias not in out:
+                out.append(alias)
         if decoys:
             for word in DECOYS.get(self.lang, ()):
                 if in_vocabulary(word) and word not in out and self.exact(word) is None:

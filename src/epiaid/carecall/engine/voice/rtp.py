@@ -45,6 +45,7 @@ class RtpSession:
         self._frames: list[_Frame] = []
         self._digits: list[str] = []
         self._last_event_ts: int | None = None
+        self._last_digit_at = 0.0
         self._cursor = 0  # index of the first frame not yet consumed by listen()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -87,6 +88,7 @@ class RtpSession:
                     and ts != self._last_event_ts  # one digit per event (its packets share a timestamp)
                 ):
                     self._last_event_ts = ts
+                    self._last_digit_at = time.monotonic()
                     self._digits.append(EVENT_DIGITS[payload[0]])
 
     def received(self) -> Pcm:
@@ -107,8 +109,11 @@ class RtpSession:
         max_seconds: float = 10.0,
         threshold: float = 400.0,
         hung_up: threading.Event | None = None,
+        digit_timeout: float = 1.5,
+        min_speech: float = 0.3,
     ) -> Pcm | None:
-        """The next spoken answer (with 0.2 s before its onset), or None for silence/no audio in time."""
+        """The next spoken answer (with 0.2 s before its onset), or None for silence/no audio in time, or
+        when keys were pressed (``digit_timeout`` after the last one; :meth:`take_digits` has them)."""
         deadline = time.monotonic() + no_input_timeout
         onset: int | None = None
         quiet_frames_needed = max(1, round(trailing_silence * 1000 / 20))
@@ -131,16 +136,26 @@ class RtpSession:
                 stream_stopped = bool(frames) and time.monotonic() - frames[-1].arrived > trailing_silence
                 if quiet >= quiet_frames_needed or stream_stopped or time.monotonic() > deadline:
                     end = len(frames) if stream_stopped or quiet < quiet_frames_needed else len(frames) - quiet + 5
+                    if sum(tail) * 0.02 < min_speech:  # a click or a blip, not an answer: keep listening
+                        with self._lock:
+                            self._cursor += end
+                        onset = None
+                        deadline = max(deadline, time.monotonic() + 1.0)
+                        continue
                     start = max(0, onset - 10)
                     pcm = np.concatenate([f.pcm for f in frames[start:end]])
                     with self._lock:
                         self._cursor += end
                     return pcm
-            elif time.monotonic() > deadline or (hung_up is not None and hung_up.is_set()):
+            with self._lock:
+                keyed = bool(self._digits) and time.monotonic() - self._last_digit_at > digit_timeout
+            if onset is None and keyed:
                 with self._lock:
                     self._cursor += len(frames)
                 return None
-            if hung_up is not None and hung_up.is_set() and onset is None:
+            if onset is None and (time.monotonic() > deadline or (hung_up is not None and hung_up.is_set())):
+                with self._lock:
+                    self._cursor += len(frames)
                 return None
             time.sleep(0.02)
 

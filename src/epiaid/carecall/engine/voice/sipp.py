@@ -13,6 +13,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from .audio import Pcm
@@ -95,21 +96,31 @@ Content-Length: 0
 """
 
 
+DTMF_PCAP = "/usr/share/sip-tester/dtmf_2833_{digit}.pcap"  # RFC 2833 events shipped with sip-tester
+
+
 @dataclass
 class Step:
-    """Wait ``after`` seconds, then play ``audio`` (None: say nothing this turn)."""
+    """Wait ``after`` seconds, then play ``audio`` (PCM speech; a str: keys pressed as RFC 2833
+    telephone-events from sip-tester's pcaps; None: say nothing this turn)."""
 
     after: float
-    audio: Pcm | None
+    audio: Pcm | str | None
 
 
-def caller_scenario(folder: Path, steps: list[Step], *, hang_up: bool = False, bye_timeout: float = 60.0) -> Path:
+def caller_scenario(folder: Path, steps: list[Step], *, hang_up: bool = False, bye_timeout: float = 180.0) -> Path:
     """Write the scenario and its answer files into folder; returns the scenario's path."""
     folder.mkdir(parents=True, exist_ok=True)
     parts = [_HEAD]
     for i, step in enumerate(steps):
         parts.append(f'  <pause milliseconds="{max(1, round(step.after * 1000))}"/>\n')
-        if step.audio is not None:
+        if isinstance(step.audio, str):
+            for k, digit in enumerate(step.audio):
+                if k:
+                    parts.append('  <pause milliseconds="400"/>\n')
+                pcap = DTMF_PCAP.format(digit=digit)
+                parts.append(f"  <nop><action><exec play_pcap_audio={quoteattr(pcap)}/></action></nop>\n")
+        elif step.audio is not None:
             wav = folder / f"answer{i:02d}.wav"
             write_ulaw_wav(wav, step.audio)
             parts.append(f"  <nop><action><exec rtp_stream={quoteattr(f'{wav},1,0')}/></action></nop>\n")
@@ -168,3 +179,46 @@ class SippPeer:
     def errors(self) -> str:
         p = self.scenario.with_suffix(".errors")
         return p.read_text(errors="replace")[-2000:] if p.exists() else ""
+
+
+def timeline_for(
+    dialog: Any,
+    persona: Any,
+    tts: Any,
+    rng: Any,
+    folder: Path,
+    *,
+    lead: float = 0.6,
+    margin: float = 2.0,
+    no_input_timeout: float = 6.0,
+    reply: Any = None,
+) -> Path:
+    """A sipp scenario in which ``persona`` answers the dialog on time: the call is run once as text
+    (the answers recognised as meant), each prompt's spoken length taken from the same TTS cache the
+    caller side uses, and each answer scheduled ``lead`` seconds after its prompt has been said.
+    ``reply(prompt)`` overrides what the persona's :class:`Caller` would do (PCM, keys or None)."""
+    from epiaid.carecall.engine.dialog import Session
+
+    from .scenarios import Caller, text_reply
+    from .tts import Voice
+
+    session = Session(dialog, persona.lang)
+    caller = Caller(persona, tts, rng)
+    steps: list[Step] = []
+    gap = 0.0
+    while (prompt := session.prompt()) is not None:
+        said = len(tts.pcm(prompt.text, Voice(persona.lang))) / 8000
+        if prompt.final:
+            break
+        answer = reply(prompt) if reply is not None else caller.reply(prompt)
+        steps.append(Step(after=gap + said + lead, audio=answer))
+        if answer is None:
+            gap = no_input_timeout - lead + margin
+            session.answer()
+        elif isinstance(answer, str):
+            gap = 0.6 * len(answer) + 1.5 + margin
+            session.answer(digits=answer)
+        else:
+            gap = len(answer) / 8000 + 0.7 + margin
+            session.answer(text=text_reply(persona, prompt))
+    return caller_scenario(folder, steps)
