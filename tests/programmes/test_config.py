@@ -74,3 +74,30 @@ def test_loading_twice_updates_in_place_and_refuses_a_budget_below_commitments(m
         config.load_config(officer, document={"programmes": [{"code": "x", "kind": "nope"}]})
     assert AuditEvent.objects.filter(action="refused", target="programmes.config").count() == 1
     assert dt.date(2020, 3, 9) == Track.objects.get(code="hpc-covid").opens_on
+
+
+@pytest.mark.django_db
+def test_the_admin_loads_the_configuration_and_never_edits_tracks_or_budgets(django_user_model: Any) -> None:
+    from django.contrib import admin
+    from django.test import Client
+
+    from epiaid.programmes.models import Programme, Track, TrackLedger
+
+    root = django_user_model.objects.create_superuser("root", password="x-correct-horse-42")
+    client = Client()
+    client.force_login(root)
+    from epiaid.programmes.services import config
+
+    config.load_config(root)
+    TrackLedger.objects.filter(track__code="hpc-covid").update(budget=1)  # drifted from the file
+    assert client.get("/admin/programmes/programme/").status_code == 200
+    first = Programme.objects.first()
+    assert first is not None
+    response = client.post(
+        "/admin/programmes/programme/", {"action": "load_configuration", "_selected_action": [first.pk]}
+    )
+    assert response.status_code == 302
+    assert TrackLedger.objects.get(track__code="hpc-covid").budget == 40000  # the file's budget again
+    for model in (Programme, Track, TrackLedger):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_change_permission(None) and not model_admin.has_delete_permission(None)
