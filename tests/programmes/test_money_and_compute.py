@@ -121,6 +121,11 @@ def test_compute_is_provisioned_by_another_person_with_the_hard_budget_and_its_u
     assert compute.expire_and_remind(today=dt.date(2020, 5, 10))["reminded"] == [alloc.account]
     assert compute.expire_and_remind(today=dt.date(2020, 5, 16))["closed"] == [alloc.account]
     assert compute.sync_usage() == 0  # closed accounts are no longer synced
+    report = app.reports.get()
+    assert report.due_on == dt.date(2020, 6, 15)  # a month after the allocation's end
+    assert compute.expire_and_remind(today=dt.date(2020, 6, 7))["reports"] == []
+    assert compute.expire_and_remind(today=dt.date(2020, 6, 8))["reports"] == [app.reference]
+    assert compute.expire_and_remind(today=dt.date(2020, 6, 9))["reports"] == []  # reminded once
 
 
 @pytest.mark.django_db

@@ -310,6 +310,7 @@ class ReportObligation(models.Model):
     due_on = models.DateField()
     submitted_at = models.DateTimeField(null=True, blank=True)
     text = models.TextField(blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"ReportObligation {self.pk}"

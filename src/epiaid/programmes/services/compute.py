@@ -21,7 +21,14 @@ from django.utils import timezone
 from epiaid.core.audit import AuditAction
 from epiaid.core.errors import Conflict, Forbidden, Unavailable
 from epiaid.programmes.engine.businessdays import SEOUL
-from epiaid.programmes.models import Allocation, Application, ExtensionRequest, RightSizing, UsageSample
+from epiaid.programmes.models import (
+    Allocation,
+    Application,
+    ExtensionRequest,
+    ReportObligation,
+    RightSizing,
+    UsageSample,
+)
 from epiaid.programmes.services import chain, ledger
 from epiaid.programmes.services.base import SYSTEM, TARGET, Role, audit, mail, now_or, refuse, require
 
@@ -158,7 +165,8 @@ def rightsize(actor: Any = None, *, today: dt.date | None = None) -> list[RightS
 
 
 def expire_and_remind(actor: Any = None, *, today: dt.date | None = None) -> dict[str, list[str]]:
-    """Daily: remind a week before the end; at the end close the account (usage stops) and record it."""
+    """Daily: remind a week before an allocation's end and before a report is due; at the end close the
+    account (usage stops) and record it."""
     actor = require(actor or SYSTEM, Role.PROGRAMME_OFFICER, target="programmes.usage")
     day = today or timezone.now().astimezone(SEOUL).date()
     reminded, closed = [], []
@@ -183,7 +191,32 @@ def expire_and_remind(actor: Any = None, *, today: dt.date | None = None) -> dic
                 "Extensions can be requested from the application page.\n",
             )
             reminded.append(alloc.account)
-    return {"reminded": reminded, "closed": closed}
+    reports = []
+    due_soon = ReportObligation.objects.filter(
+        submitted_at__isnull=True, reminded_at__isnull=True, due_on__lte=day + dt.timedelta(days=REMIND_DAYS_BEFORE_END)
+    ).select_related("application", "application__applicant", "application__organisation")
+    for obligation in due_soon:
+        obligation.reminded_at = timezone.now()
+        obligation.save(update_fields=["reminded_at"])
+        app = obligation.application
+        mail(
+            [app.applicant.email, app.organisation.contact_email],
+            f"[epiaid] {app.reference}: {obligation.title} due {obligation.due_on}",
+            f"{app.reference}: 보고서 제출 기한 {obligation.due_on}. "
+            f"The {obligation.title.lower()} is due on {obligation.due_on}; submit it from the application page.\n",
+        )
+        reports.append(app.reference)
+    if reminded or closed or reports:
+        audit(
+            actor,
+            AuditAction.PROGRAMMES_EXPIRE,
+            "programmes.usage",
+            None,
+            reminded=reminded,
+            closed=closed,
+            reports=reports,
+        )
+    return {"reminded": reminded, "closed": closed, "reports": reports}
 
 
 def decide_extension(actor: Any, extension: ExtensionRequest, *, approve: bool, reasons: str) -> ExtensionRequest:
