@@ -63,6 +63,8 @@ class Task:
     gold: list[set[int]]  # indices into entries
     split: list[str]
     sig: list[dict[str, np.ndarray]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    out_of_scope: list[str] = field(default_factory=list)
 
 
 def _gold_sets(entries: list[R.Entry], rows: list[int]) -> list[set[int]]:
@@ -106,9 +108,31 @@ def task_ko() -> Task | None:
     entries = read_kb(kb)
     idx = {e.id: i for i, e in enumerate(entries)}
     with para.open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("gold_id") in idx]
+        all_rows = list(csv.DictReader(fh))
+    rows = [r for r in all_rows if r.get("gold_id") in idx]
     gold = [{idx[r["gold_id"]]} for r in rows]
-    return Task("KO", entries, [r["question"] for r in rows], gold, [split_of("ko" + r["gold_id"]) for r in rows])
+    task = Task("KO", entries, [r["question"] for r in rows], gold, [split_of("ko" + r["gold_id"]) for r in rows])
+    task.kinds = [r.get("kind", "") for r in rows]
+    task.out_of_scope = [r["question"] for r in all_rows if not r.get("gold_id")]
+    return task
+
+
+def ko_extra(task: Task, cal: R.Calibration, embedder: str | None) -> None:
+    """Top-1 by kind of question (typos, jamo noise, mixed languages …) and abstention on the
+    out-of-scope questions of the Korean set (neither is tuned on)."""
+    system = fused(cal)
+    by_kind: dict[str, list[bool]] = {}
+    for sig, gold, kind in zip(task.sig, task.gold, task.kinds, strict=True):
+        s, _ = system(sig)
+        by_kind.setdefault(kind, []).append(int(np.argmax(s)) in gold)
+    print(
+        "KO top-1 by kind (tune+test): "
+        + ", ".join(f"{k} {np.mean(v):.2f} (n={len(v)})" for k, v in sorted(by_kind.items()))
+    )
+    if task.out_of_scope:
+        retr = R.Retriever(task.entries, calibration=cal, embedder=embedder)
+        abstained = [retr.search(q).abstain for q in task.out_of_scope]
+        print(f"KO out-of-scope questions abstained: {np.mean(abstained):.1%} (n={len(abstained)})")
 
 
 def compute_signals(task: Task, embedder: str | None) -> float:
@@ -423,6 +447,8 @@ def main() -> None:
                     f"{t.name:<4} {split:<5} {name:<34} {m['n']:>4.0f} {m['top1']:>6.3f} {m['mrr10']:>6.3f}"
                     f" {m['answered']:>9.1%} {m['abstain_gone']:>9.1%}"
                 )
+    if ko:
+        ko_extra(ko, cal, args.model)
     psets = {} if args.no_pairs else pair_sets(args.data, tasks[0])
     comps: dict[str, dict[str, list[float]]] = {}
     for pname, pairs in psets.items():
