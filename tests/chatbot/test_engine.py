@@ -126,3 +126,13 @@ def test_duplicate_questions_share_a_group_and_keep_their_confidence() -> None:
     result = retriever.search("What are the symptoms of COVID-19?", k=2)
     assert {h.entry_id for h in result.hits} == {"symptoms", "symptoms-2"}
     assert not result.abstain
+
+
+def test_concurrent_searches_agree_with_sequential_ones(retriever: Retriever) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    messages = ["자가격리는 며칠?", "코로나 검사 어디서", "symptoms of covid", "mask outside?", "마스크5부제"] * 8
+    expected = [retriever.search(m).hits[0].entry_id for m in messages]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda m: retriever.search(m).hits[0].entry_id, messages))
+    assert got == expected

@@ -8,6 +8,7 @@ the same as a short question and never raises.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -138,9 +139,16 @@ def korean_tokeniser():  # type: ignore[no-untyped-def]
     return Tokeniser(num_workers=1)
 
 
+_KIWI_LOCK = threading.Lock()
+
+
 def ko_tokens_many(texts: list[str]) -> list[list[str]]:
-    """Content morphemes of Korean text (nouns, verb/adjective stems, roots, foreign words)."""
-    morphs = korean_tokeniser().morphs_many(texts)
+    """Content morphemes of Korean text (nouns, verb/adjective stems, roots, foreign words).
+
+    One message at a time through the shared analyser: its eojeol cache is a plain dict that a
+    concurrent request could clear mid-lookup (web servers call ``search`` from several threads)."""
+    with _KIWI_LOCK:
+        morphs = korean_tokeniser().morphs_many(texts)
     out = []
     for ms in morphs:
         toks = []
