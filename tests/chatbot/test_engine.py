@@ -136,3 +136,13 @@ def test_concurrent_searches_agree_with_sequential_ones(retriever: Retriever) ->
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda m: retriever.search(m).hits[0].entry_id, messages))
     assert got == expected
+
+
+def test_a_built_index_saves_and_loads(retriever: Retriever, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "index.pickle"
+    retriever.save(path)
+    loaded = Retriever.load(path)
+    assert loaded.embedder_name == retriever.embedder_name
+    for message in ("자가격리는 며칠?", "symptoms of covid", "What is the capital of Australia?"):
+        a, b = retriever.search(message, k=3), loaded.search(message, k=3)
+        assert a == b

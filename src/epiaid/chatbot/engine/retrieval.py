@@ -298,6 +298,44 @@ class Retriever:
     def build(cls, entries: Sequence[Entry]) -> Retriever:
         return cls(entries)
 
+    # --- storing a built index ------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the embedders (C engines, not picklable); they are found again by name."""
+        state = dict(self.__dict__)
+        state["embedders"] = [e.name for e in self.embedders]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from epiaid.chatbot.engine.semantic import get_embedders_by_name
+
+        names = state.get("embedders", [])
+        self.__dict__.update(state)
+        self.embedders = get_embedders_by_name(names)
+        if [e.name for e in self.embedders] != names:
+            raise ValueError(f"stored index needs embedders {names}; available here: {self.embedders}")
+
+    def save(self, path: Path) -> None:
+        """Write the built index (atomically) so that a restarted server need not embed the KB again."""
+        import pickle
+
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Retriever:
+        """An index written by :meth:`save` (only load files you wrote: this is pickle); ValueError if
+        the embedders it was built with are not installed here."""
+        import pickle
+
+        with path.open("rb") as fh:
+            obj = pickle.load(fh)  # noqa: S301 - our own file, see docstring
+        if not isinstance(obj, cls):
+            raise ValueError(f"{path} holds no {cls.__name__}")
+        return obj
+
     def _duplicate_groups(self, min_cosine: float = DUPLICATE_COSINE) -> np.ndarray:
         """Entries whose questions are near-identical (character n-gram cosine) share a group."""
         n = len(self.entries)

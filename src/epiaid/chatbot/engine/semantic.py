@@ -126,6 +126,17 @@ def get_embedders(spec: str | None = None) -> list[Embedder]:
     return out
 
 
+def get_embedders_by_name(names: Sequence[str]) -> list[Embedder]:
+    """The embedders whose ``name`` attributes are these (as stored with a built index)."""
+    keys = {"multilingual-e5-small-q4": "e5", "use-multilingual-v3": "use"}
+    out = []
+    for name in names:
+        emb = get_embedder(keys.get(name, name))
+        if emb is not None:
+            out.append(emb)
+    return out
+
+
 def get_embedder(name: str) -> Embedder | None:
     """One embedder by name (``e5``, ``use``); ``None`` for ``none``, an unknown name or a missing package."""
     name = name.lower()
