@@ -58,6 +58,7 @@ class AuditAction(models.TextChoices):
     # xray hardening
     XRAY_SCOPE_DENIED = "xray.scope_denied"
     XRAY_OTHER_SITE = "xray.other_site"
+    XRAY_SITE_CONFIGURE = "xray.site_configure"
     # chatbot
     CHATBOT_KB_IMPORT = "chatbot.kb_import"
     CHATBOT_KB_CREATE = "chatbot.kb_create"

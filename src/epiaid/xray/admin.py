@@ -1,12 +1,30 @@
 from django.contrib import admin
 
-from epiaid.xray.models import Override, Read, Study
+from epiaid.xray.models import Override, Read, Site, SiteAeTitle, SiteMembership, Study
+
+
+class MembershipInline(admin.TabularInline):
+    model = SiteMembership
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+class AeTitleInline(admin.TabularInline):
+    model = SiteAeTitle
+    extra = 1
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+    inlines = (MembershipInline, AeTitleInline)
 
 
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
-    list_display = ("id", "filename", "source", "status", "reject_code", "received_at")
-    list_filter = ("source", "status")
+    list_display = ("id", "filename", "site", "source", "status", "reject_code", "received_at")
+    list_filter = ("site", "source", "status")
 
 
 @admin.register(Read)

@@ -36,12 +36,15 @@ class ErrorOut(Schema):
     detail: str
 
 
-@router.post("/studies", response={201: dict, 422: RejectedOut}, summary="Upload a DICOM/PNG/JPEG and read it")
+@router.post(
+    "/studies", response={201: dict, 400: RejectedOut, 422: RejectedOut}, summary="Upload a DICOM/PNG/JPEG and read it"
+)
 def upload_study(request: HttpRequest, file: UploadedFile = File(...)) -> Status[Any]:
     outcome = services.upload_study(Actor.from_request(request), file.read(), file.name or "upload", request)
     if outcome.read is None:
         s = outcome.study
-        return Status(422, {"code": s.reject_code, "reason": s.reject_reason, "study_id": s.pk})
+        status = 400 if outcome.malformed else 422  # a broken file, or a sound one that is not a chest film
+        return Status(status, {"code": s.reject_code, "reason": s.reject_reason, "study_id": s.pk})
     return Status(201, {"study_id": outcome.study.pk, "read_id": outcome.read.pk, **outcome.read.result})
 
 

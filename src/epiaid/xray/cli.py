@@ -14,7 +14,9 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(help="Chest X-ray triage: predict, check-site, read, receive (C-STORE), train.", no_args_is_help=True)
+app = typer.Typer(
+    help="Chest X-ray triage: predict, check-site, read, receive (C-STORE), train, sites.", no_args_is_help=True
+)
 
 PREDICT_COLUMNS = ["file", "p_pneumonia", "p_covid", "severity_extent", "severity_opacity", "flag"]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm", ".dicom", ""}
@@ -219,3 +221,41 @@ def train_orientation(
 
     cv = orientation.train(data, out or orientation.WEIGHTS_FILE, c, max_false_rejection)
     typer.echo(json.dumps(cv, indent=2))
+
+
+@app.command("site")
+def site(
+    code: str = typer.Argument(..., help="short and stable, e.g. north-er"),
+    name: str = typer.Option("", help="e.g. 'North hospital, emergency'"),
+    member: list[str] = typer.Option([], help="a clinician's user name (repeatable)"),
+    ae: list[str] = typer.Option([], help="a calling AE title whose C-STORE pushes belong here (repeatable)"),
+) -> None:
+    """Create or update a site: its clinicians read (only) its studies; its AE titles' pushes land in it."""
+    from epiaid.core.cli import setup_django
+
+    setup_django()
+    from epiaid.core.actors import SYSTEM_CLI
+    from epiaid.core.errors import EpiaidError
+    from epiaid.xray import services
+
+    try:
+        done = services.configure_site(SYSTEM_CLI, code, name, members=member, ae_titles=ae)
+    except EpiaidError as exc:
+        raise typer.BadParameter(exc.message) from None
+    typer.echo(f"site {done.code}: {done.name}")
+
+
+@app.command("sites")
+def sites() -> None:
+    """Every site with its clinicians, AE titles and number of studies."""
+    from epiaid.core.cli import setup_django
+
+    setup_django()
+    from epiaid.core.actors import SYSTEM_CLI
+    from epiaid.xray import services
+
+    for row in services.sites_overview(SYSTEM_CLI):
+        typer.echo(
+            f"{row['code']:<20} {row['studies']:>6} studies  members: {', '.join(row['members']) or '-'}  "
+            f"AE: {', '.join(row['ae_titles']) or '-'}  ({row['name']})"
+        )

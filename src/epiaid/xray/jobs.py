@@ -22,10 +22,13 @@ def read_uploads(ctx: JobContext, folder: str) -> dict[str, Any]:
     files = sorted(p for p in Path(folder).iterdir() if p.is_file())
     lines = []
     sender = ctx.owner.get_username() if ctx.owner is not None else ctx.actor_label
+    site = services.site_for_user(ctx.owner)  # the uploader's site
     for done, path in enumerate(files):
         ctx.progress(done, len(files), f"reading {done + 1} of {len(files)}")
         name = path.name.split("-", 1)[1]
-        outcome = services.ingest(path.read_bytes(), name, Study.Source.UPLOAD, actor=ctx.owner, sender=sender)
+        outcome = services.ingest(
+            path.read_bytes(), name, Study.Source.UPLOAD, actor=ctx.owner, sender=sender, site=site
+        )
         if outcome.read is None:
             lines.append(f"{name}: rejected — {outcome.study.reject_reason}")
         else:

@@ -61,9 +61,9 @@ def review(request: HttpRequest, study_id: int) -> HttpResponse:
             severity_opacity=number("severity_opacity"),
             note=request.POST.get("note", ""),
         )
-    except NotFound:
-        messages.error(request, "A rejected study has no read to review.")
-        return redirect("xray:study", study_id=study_id)
+    except NotFound as exc:  # a rejected study (no read), or one this radiologist's sites do not hold
+        messages.error(request, exc.message)
+        return redirect("xray:index")
     except (services.ReviewError, ValueError) as exc:
         messages.error(request, str(exc))
         return redirect("xray:study", study_id=study_id)

@@ -13,8 +13,9 @@ the DICOM JSON answer:
   text and the server's study id travel in a private block (creator ``EPIAID XRAY 1``:
   (0099,1001) reject code, (0099,1002) reason, (0099,1003) study id), which any DICOM JSON reader keeps.
 
-HTTP status as the standard says: 200 all stored, 202 some failed, 409 none stored; 415 for a body that
-is not ``multipart/related`` of ``application/dicom``.
+HTTP status as the standard says: 200 all stored, 202 some failed, 409 none stored, 400 none stored because
+every instance is malformed (a broken header, unparseable, undecodable pixels: "bad syntax"), each failure
+with its reason; 415 for a body that is not ``multipart/related`` of ``application/dicom``.
 
 Part headers are read by the standard library's MIME header parser; the body is split on the
 delimiter directly (see :func:`_split_body` for why and how fast).
@@ -161,8 +162,14 @@ def stow_response(outcomes: list[InstanceOutcome], wado_base: str) -> tuple[int,
         studies = {o.study_uid for o in outcomes if o.scored}
         if len(studies) == 1:  # all in one study: its URL at the top level, as PS3.18 describes
             body["00081190"] = {"vr": "UR", "Value": [f"{wado_base}/{studies.pop()}"]}
-    status = 200 if not failed else 202 if stored else 409
+    status = 200 if not failed else 202 if stored else 400 if all(_malformed(o) for o in outcomes) else 409
     return status, body
+
+
+def _malformed(outcome: InstanceOutcome) -> bool:
+    from epiaid.xray.engine.imaging import MALFORMED_CODES
+
+    return outcome.code in MALFORMED_CODES
 
 
 def instance_uids(data: bytes) -> tuple[str, str]:

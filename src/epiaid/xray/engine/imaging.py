@@ -25,6 +25,12 @@ FRONTAL_VIEWS = frozenset({"PA", "AP", "AP SUPINE", "APS", "PAS", ""})
 CHEST_PARTS = frozenset({"CHEST", "THORAX", "LUNG", "PORT CHEST", "TORSO", ""})
 
 
+#: Rejections meaning the file itself is broken (a malformed header, unparseable, undecodable pixels): the
+#: API answers them 400, as opposed to 422 for a well-formed file that is not a frontal chest radiograph.
+MALFORMED_CODES = frozenset({"corrupt_dicom", "malformed_header", "no_pixel_data", "undecodable_pixels", "unreadable"})
+GREY_BITS_ALLOCATED = (8, 16, 32)
+
+
 class ImageRejected(ValueError):
     """The input is not something the model may score; ``code`` is stable, ``reason`` is for people."""
 
@@ -100,8 +106,28 @@ def _text(ds: Any, keyword: str) -> str:
     return str(value).strip().upper() if value is not None else ""
 
 
+def _number(ds: Any, keyword: str, default: int | None = None, *, low: int = 0, high: int = 1 << 31) -> int:
+    """An integer header element, or :class:`ImageRejected` (``malformed_header``) naming it and its value."""
+    try:
+        raw = ds.get(keyword, None)
+    except Exception as exc:  # pydicom converts the raw element on access and may raise anything
+        raise ImageRejected("malformed_header", f"{keyword} cannot be read ({exc})") from exc
+    if raw is None or raw == "":
+        if default is None:
+            raise ImageRejected("malformed_header", f"{keyword} is missing")
+        return default
+    try:
+        value = int(str(raw).strip()) if not isinstance(raw, int) else int(raw)
+    except (TypeError, ValueError):
+        raise ImageRejected("malformed_header", f"{keyword} is {str(raw)[:40]!r}, not a whole number") from None
+    if not low <= value <= high:
+        raise ImageRejected("malformed_header", f"{keyword} is {value}, outside {low}–{high}")
+    return value
+
+
 def dicom_header_problem(ds: Any) -> ImageRejected | None:
-    """The header-level reasons to refuse a DICOM object before decoding its pixels."""
+    """The header-level reasons to refuse a DICOM object before decoding its pixels (a malformed
+    number raises :class:`ImageRejected` ``malformed_header`` naming the element)."""
     modality = _text(ds, "Modality")
     if modality and modality not in ACCEPTED_MODALITIES:
         return ImageRejected("wrong_modality", f"modality {modality} is not a radiograph (CR or DX expected)")
@@ -115,10 +141,16 @@ def dicom_header_problem(ds: Any) -> ImageRejected | None:
         return ImageRejected("not_frontal", f"view position {view} is not a frontal chest view")
     if "PixelData" not in ds:
         return ImageRejected("no_pixel_data", "the DICOM object has no pixel data")
-    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+    if _number(ds, "NumberOfFrames", 1) > 1:  # 0 is read as one frame, as before
         return ImageRejected("multi_frame", "multi-frame objects (cine/tomosynthesis) are not read")
-    if int(ds.get("SamplesPerPixel", 1) or 1) != 1:
+    if _number(ds, "SamplesPerPixel", 1, low=1, high=4) != 1:
         return ImageRejected("colour_image", "colour DICOM (secondary capture?) is not a radiograph")
+    allocated = _number(ds, "BitsAllocated", low=1, high=64)
+    if allocated not in GREY_BITS_ALLOCATED:
+        return ImageRejected("malformed_header", f"BitsAllocated is {allocated}; a grey image has 8, 16 or 32")
+    stored = _number(ds, "BitsStored", allocated, low=1, high=64)
+    if stored > allocated:
+        return ImageRejected("malformed_header", f"BitsStored {stored} exceeds BitsAllocated {allocated}")
     return None
 
 
@@ -132,13 +164,22 @@ def load_dicom(data: bytes) -> LoadedImage:
         ds.get("Modality")  # force parsing of the first elements
     except (InvalidDicomError, EOFError, OSError, ValueError, KeyError, TypeError) as exc:
         raise ImageRejected("corrupt_dicom", f"the DICOM file could not be parsed ({exc})") from exc
+    try:
+        return _decode_dicom(ds, apply_modality_lut, apply_voi_lut)
+    except ImageRejected:
+        raise
+    except Exception as exc:  # any other surprise in a hostile header is the file's fault, not a server error
+        raise ImageRejected(
+            "malformed_header", f"the DICOM header could not be interpreted ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _decode_dicom(ds: Any, apply_modality_lut: Any, apply_voi_lut: Any) -> LoadedImage:
     problem = dicom_header_problem(ds)
     if problem:
         raise problem
-    try:
-        _check_shape(int(ds.Rows), int(ds.Columns))
-    except AttributeError as exc:
-        raise ImageRejected("corrupt_dicom", "Rows/Columns are missing") from exc
+    rows, cols = _number(ds, "Rows", low=1, high=1 << 16), _number(ds, "Columns", low=1, high=1 << 16)
+    _check_shape(rows, cols)
     syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown"))
     try:
         raw = ds.pixel_array
@@ -146,19 +187,23 @@ def load_dicom(data: bytes) -> LoadedImage:
         raise ImageRejected(
             "undecodable_pixels", f"pixel data could not be decoded (transfer syntax {syntax}): {exc}"
         ) from exc
+    if raw.ndim != 2:
+        raise ImageRejected("malformed_header", f"pixel data decodes to shape {raw.shape}, not one grey frame")
     pixels = apply_modality_lut(raw, ds)
     if "WindowCenter" in ds or "VOILUTSequence" in ds:
         pixels = apply_voi_lut(pixels, ds, prefer_lut=True)
     pixels = np.asarray(pixels, dtype=np.float32)
+    if not np.isfinite(pixels).all():
+        raise ImageRejected("malformed_header", "the rescale/window values give non-finite pixel values")
     if _text(ds, "PhotometricInterpretation") == "MONOCHROME1":
         pixels = pixels.max() - pixels  # MONOCHROME1 stores bone dark; the model sees bone bright
     meta = {
-        "width": int(ds.Columns),
-        "height": int(ds.Rows),
+        "width": cols,
+        "height": rows,
         "modality": _text(ds, "Modality"),
         "view_position": _text(ds, "ViewPosition"),
         "photometric": _text(ds, "PhotometricInterpretation"),
-        "bits_stored": int(ds.get("BitsStored", 0) or 0),
+        "bits_stored": _number(ds, "BitsStored", 0),
         "transfer_syntax": syntax,
         "study_uid": str(ds.get("StudyInstanceUID", "")),
         "sop_uid": str(ds.get("SOPInstanceUID", "")),
