@@ -21,4 +21,7 @@ def _wrapped(app):  # type: ignore[no-untyped-def]
     return app
 
 
-application = _wrapped(django_application)
+from epiaid.core.bodylimit import BodyLimit  # noqa: E402 - after Django is set up
+
+#: Outermost: bodies are bounded before any fast path or Django sees them.
+application = BodyLimit(_wrapped(django_application))

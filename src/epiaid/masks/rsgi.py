@@ -76,7 +76,19 @@ class MaskRSGI:
 
     async def to_asgi(self, scope: Any, proto: Any) -> None:
         """Run the ASGI app for this request (whole request body in, response out, streaming kept)."""
-        body = await proto()
+        from epiaid.core.bodylimit import max_body_bytes, too_large
+
+        limit = max_body_bytes()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in proto:  # streamed: a body past the limit is never held whole
+            size += len(chunk)
+            if size > limit:
+                status, head, refusal = too_large(limit)
+                proto.response_bytes(status, [(k.decode(), v.decode()) for k, v in head], refusal)
+                return
+            chunks.append(chunk)
+        body = b"".join(chunks)
         asgi_scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
