@@ -238,3 +238,20 @@ def test_only_an_admin_configures_sites(make_user: Callable[..., Any]) -> None:
         services.configure_site(Actor.of(make_user(Role.CLINICIAN)), "mine", "My own site")
     assert not Site.objects.filter(code="mine").exists()
     assert services.configure_site(Actor.of(make_user(Role.ADMIN)), "theirs", "Admin-made").name == "Admin-made"
+
+
+def test_the_migration_puts_studies_received_before_sites_at_the_default_site(transactional_db: Any) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, latest = [("xray", "0002_alter_study_source")], [("xray", "0003_sites")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old_study = executor.loader.project_state(before).apps.get_model("xray", "Study")
+        old = old_study.objects.create(source="demo", filename="before-sites.dcm", sha256="0" * 64, status="rejected")
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    finally:
+        MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    assert Study.objects.get(pk=old.pk).site.code == DEFAULT_SITE_CODE
