@@ -168,3 +168,18 @@ def test_an_upload_of_bad_input_answers_400_naming_the_row(world: World) -> None
     response = signed_in(world.telco).post(f"{API}/requests/{req.pk}/upload", {"file": bad})
     assert response.status_code == 400 and "row 2" in response.json()["detail"]
     assert not store.has_data(services.store_root(inv))
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_reviewing_publications_is_for_health_staff(role: Role, client_as: Callable[..., Client]) -> None:
+    client = client_as(role)
+    allowed = role in (Role.HEALTH_STAFF, Role.ADMIN)
+    api = client.get(f"{API}/publications")
+    assert api.status_code == (200 if allowed else (401 if role is Role.PUBLIC else 403))
+    page = client.get("/investigation/publications/")
+    if role is Role.PUBLIC:
+        assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    else:
+        assert page.status_code == (200 if allowed else 403)
+    delivery_page = client.get("/investigation/deliveries/")  # any signed-in account; it lists its providers' work
+    assert delivery_page.status_code == (302 if role is Role.PUBLIC else 200)

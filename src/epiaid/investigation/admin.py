@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from epiaid.investigation.models import (
@@ -7,6 +9,7 @@ from epiaid.investigation.models import (
     Delivery,
     Investigation,
     ProviderAccount,
+    Publication,
 )
 
 
@@ -34,3 +37,20 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
 @admin.register(DeletionRecord)
 class DeletionRecordAdmin(admin.ModelAdmin[DeletionRecord]):
     list_display = ("id", "investigation", "deleted_at", "files_deleted", "rows_deleted", "reason")
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin[Publication]):
+    """Read-only: publications are proposed and reviewed through the workflow, never edited here."""
+
+    list_display = ("id", "investigation", "status", "requested_by", "requested_at", "reviewed_by", "reviewed_at")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
