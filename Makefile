@@ -78,7 +78,7 @@ test-postgres: system-test-deps
 	scripts/postgres-test-server.sh stop $(PG_PORT); exit $$rc
 
 # The local demo runs with EPIAID_DEBUG=1 (derived secrets, plain HTTP): said aloud, never the default.
-run demo serve serve-with-worker: export EPIAID_DEBUG ?= 1
+run demo serve serve-with-worker bench: export EPIAID_DEBUG ?= 1
 
 demo: install
 	@echo "EPIAID_DEBUG=$$EPIAID_DEBUG: local demo mode (secrets derived, plain HTTP); set the secrets and EPIAID_DEBUG=0 in production"

@@ -28,7 +28,9 @@ TMP=$(mktemp -d /tmp/epiaid-bench-masks.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$TMP"; }
 trap cleanup EXIT
-export EPIAID_DATA_DIR=$TMP/data DJANGO_SETTINGS_MODULE=epiaid.core.settings EPIAID_LOG_LEVEL=ERROR
+export EPIAID_DATA_DIR=$TMP/data DJANGO_SETTINGS_MODULE=epiaid.core.settings EPIAID_LOG_LEVEL=ERROR EPIAID_DEBUG=1
+# One loopback client is the whole load here: the per-client public rate limit would measure itself.
+export EPIAID_RATE_PUBLIC_PER_MINUTE=0 EPIAID_SHED_PUBLIC_IN_FLIGHT=0
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 OUR_PORT=$(free_port); NGINX_PORT=$(free_port)
 

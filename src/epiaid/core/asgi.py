@@ -21,7 +21,8 @@ def _wrapped(app):  # type: ignore[no-untyped-def]
     return app
 
 
-from epiaid.core.bodylimit import BodyLimit  # noqa: E402 - after Django is set up
+from epiaid.core.bodylimit import Admit, BodyLimit  # noqa: E402 - after Django is set up
 
-#: Outermost: bodies are bounded before any fast path or Django sees them.
-application = BodyLimit(_wrapped(django_application))
+#: Outermost: rate limits and load shedding per route class, then bounded bodies, before any fast path
+#: or Django sees the request.
+application = Admit(BodyLimit(_wrapped(django_application)))

@@ -78,3 +78,39 @@ class BodyLimit:
         status, headers, body = too_large(limit)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class Admit:
+    """ASGI wrapper: the rate limit and load shedding of :mod:`epiaid.core.admission`, outermost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from django.conf import settings
+
+        from epiaid.core.admission import ADMISSION, client_address, refusal_body, route_class
+
+        klass = route_class(scope.get("method", "GET"), scope.get("path", ""))
+        headers = dict(scope.get("headers") or [])
+        peer = (scope.get("client") or (None,))[0]
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
+        client = client_address(peer, forwarded, list(getattr(settings, "TRUSTED_PROXIES", []) or []))
+        verdict = ADMISSION.enter(klass, client)
+        if not verdict.admitted:
+            body = refusal_body(verdict)
+            head = [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(verdict.retry_after).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": verdict.status, "headers": head})
+            await send({"type": "http.response.body", "body": body})
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ADMISSION.leave(klass)

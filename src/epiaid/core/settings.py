@@ -231,6 +231,13 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Uploads: anything larger is refused with a 413 before it reaches a view.
+# Per-client requests a minute on public routes and the login form, and requests in flight per route
+# class before more are shed with 503 (epiaid.core.admission); staff routes are never rate limited.
+RATE_PUBLIC_PER_MINUTE = int(os.environ.get("EPIAID_RATE_PUBLIC_PER_MINUTE", "600"))
+RATE_LOGIN_PER_MINUTE = int(os.environ.get("EPIAID_RATE_LOGIN_PER_MINUTE", "30"))
+SHED_PUBLIC_IN_FLIGHT = int(os.environ.get("EPIAID_SHED_PUBLIC_IN_FLIGHT", "256"))
+SHED_LOGIN_IN_FLIGHT = int(os.environ.get("EPIAID_SHED_LOGIN_IN_FLIGHT", "16"))
+SHED_STAFF_IN_FLIGHT = int(os.environ.get("EPIAID_SHED_STAFF_IN_FLIGHT", "256"))
 MAX_UPLOAD_BYTES = int(os.environ.get("EPIAID_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -18,10 +18,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from epiaid.core.admission import ADMISSION, PUBLIC, client_address, refusal_body
 from epiaid.core.asgi import application as asgi_application  # configures Django first
 from epiaid.masks import services
 from epiaid.masks.asgi import ReadPath, refresh_in_thread, refresher
 from epiaid.masks.engine.publicapi import HOT, READ_METHODS, endpoint_of, other_answer, under_api
+
+
+def _client(scope: Any) -> str:
+    from django.conf import settings
+
+    peer = (_address(scope.client) or ("unknown", 0))[0]
+    forwarded = scope.headers.get("x-forwarded-for") or ""
+    return client_address(peer, forwarded, list(getattr(settings, "TRUSTED_PROXIES", []) or []))
 
 
 def _address(text: str) -> tuple[str, int] | None:
@@ -51,6 +60,12 @@ class MaskRSGI:
                     self.other(scope, proto)
                     return
                 # Kept flat on purpose: at ~15k req/s every coroutine and call here is measurable.
+                verdict = ADMISSION.enter(PUBLIC, _client(scope))  # the public budget, as on the ASGI side
+                if not verdict.admitted:
+                    head = [("content-type", "application/json"), ("retry-after", str(verdict.retry_after))]
+                    proto.response_bytes(verdict.status, head, refusal_body(verdict))
+                    return
+                ADMISSION.leave(PUBLIC)  # answered from memory at once: nothing stays in flight
                 model = services.READ_MODEL
                 snap = await self.read.snapshot() if services.refresh_due() else model.snapshot
                 hit = self.read.answers.get((endpoint, scope.query_string))
