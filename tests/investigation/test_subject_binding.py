@@ -120,9 +120,17 @@ def test_the_providers_page_names_the_subject_and_delivers_through_the_same_chec
     assert response.status_code == 400 and "not the approved subject" in response.content.decode()
     assert not store.has_data(services.store_root(inv))
     good = SimpleUploadedFile("p.csv", ping_csv(case_day_rows("S1", DAY)))
-    response = telco.post(f"/investigation/deliveries/{req.pk}/upload/", {"file": good, "format": "pings_csv"})
+    response = telco.post(
+        f"/investigation/deliveries/{req.pk}/upload/",
+        {"file": good, "format": "pings_csv"},
+        headers={"accept-language": "en"},
+    )
     assert response.status_code == 302
-    assert "13 rows delivered" in telco.get("/investigation/deliveries/").content.decode()
+    assert (
+        "13 rows delivered"
+        in telco.get("/investigation/deliveries/", headers={"accept-language": "en"}).content.decode()
+    )
+    assert "13행" in telco.get("/investigation/deliveries/").content.decode()  # Korean by default
     assert signed_in(world.card_co).get("/investigation/deliveries/").content.decode().count("S1") == 0
     assert Client().get("/investigation/deliveries/").status_code == 302  # sign in first
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiaid.core.roles import Role, role_required
@@ -61,7 +62,7 @@ def upload(request: HttpRequest, req_id: int) -> HttpResponse:
         assume_tz=request.POST.get("assume_tz") or None,
         request=request,
     )
-    messages.success(request, f"#{req.pk}: {delivery.rows} rows delivered · {delivery.rows}행 제공됨")
+    messages.success(request, _("#%(request)s: %(rows)s rows delivered") % {"request": req.pk, "rows": delivery.rows})
     return redirect("investigation:deliveries")
 
 
@@ -83,5 +84,5 @@ def review(request: HttpRequest, pub_id: int) -> HttpResponse:
     pub = services.review_publication(
         request.user, pub, accept=accept, reason=request.POST.get("reason", ""), request=request
     )
-    messages.success(request, f"#{pub.pk}: {pub.get_status_display()}")
+    messages.success(request, _("#%(publication)s: %(status)s") % {"publication": pub.pk, "status": pub.status})
     return redirect("investigation:publications")
