@@ -197,3 +197,37 @@ def test_coverage_follows_co_location_chains_up_to_three_hops() -> None:
     assert coverage.covered_pids(pings, "S", radius_m=50) == {"S"}
     assert coverage.covered_pids(pings, "S", within_s=300) == {"S"}
     assert set(coverage.covered_rows(pings, "S")["pid"]) == {"S", "A", "B", "C"}
+
+
+def test_the_api_refuses_an_investigation_without_a_basis_with_400_and_an_audit(world: World) -> None:
+    import json
+
+    _ensure_case("C-8")
+    response = signed_in(world.investigator).post(
+        "/api/investigation/investigations",
+        json.dumps(
+            {"case_number": "C-8", "subject_pid": "S8", "symptom_onset": "2020-03-05", "isolation_date": "2020-03-07"}
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "basis of the link" in response.json()["detail"]
+    assert len(refused("investigation", subject_pid="S8")) == 1 and not Investigation.objects.exists()
+    created = (
+        signed_in(world.investigator)
+        .post(
+            "/api/investigation/investigations",
+            json.dumps(
+                {
+                    "case_number": "C-8",
+                    "subject_pid": "S8",
+                    "subject_basis": BASIS,
+                    "symptom_onset": "2020-03-05",
+                    "isolation_date": "2020-03-07",
+                }
+            ),
+            content_type="application/json",
+        )
+        .json()
+    )
+    assert created["subject"]["pid"] == "S8" and created["subject"]["basis"] == BASIS
+    assert created["subject"]["asserted_by"] == "inv_kim" and created["subject"]["asserted_at"]
