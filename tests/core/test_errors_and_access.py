@@ -77,3 +77,8 @@ def test_an_actor_from_a_request_carries_the_client_into_the_audit(rf: Any, make
         "pacs/1.0",
         "token",
     )
+
+
+def test_a_multipart_body_without_a_boundary_is_a_json_400_not_a_server_error(client_as: Any) -> None:
+    response = client_as(Role.REVIEWER).post("/api/assay/jobs", data=b"--x\r\n", content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json()["code"] == "malformed_body"

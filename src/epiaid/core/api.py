@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 
 from epiaid.core.capabilities import capability_modules
-from epiaid.core.errors import EpiaidError
+from epiaid.core.errors import BadInput, EpiaidError
 
 api = NinjaAPI(
     title="epiaid API",
@@ -37,3 +38,9 @@ for _cap, _module in capability_modules("api"):
 def epiaid_error(request, exc: EpiaidError):  # type: ignore[no-untyped-def]
     """Every capability's refusals, answered one way: status from the error, a stable ``code``."""
     return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_multipart(request, exc: MultiPartParserError):  # type: ignore[no-untyped-def]
+    """A multipart body that cannot be parsed (no boundary, broken parts): 400 in JSON, as any bad input."""
+    return epiaid_error(request, BadInput(f"malformed multipart body: {exc}", code="malformed_body"))
