@@ -21,7 +21,7 @@ def test_staff_page_draws_the_series_network_and_reads_charts_from_local_scripts
     page.goto(f"{asgi_server}/accounts/login/?next=/trends/")
     page.fill("input[name=username]", "officer")
     page.fill("input[name=password]", "correct horse battery staple 42")
-    page.locator("form [type=submit]").last.click()
+    page.locator("form:has(input[name=password]) [type=submit]").click()
     page.wait_for_url(f"{asgi_server}/trends/", timeout=60_000)
     page.wait_for_selector("#trend-chart .main-svg", timeout=60_000)
     assert page.locator("#network-chart .main-svg").count() >= 1
