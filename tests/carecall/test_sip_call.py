@@ -188,3 +188,18 @@ def test_korean_emergency_call_over_sip_escalates(tts: EspeakTTS, tmp_path: Path
     assert session.result.emergency and expected.emergency
     assert [e.rule for e in session.result.escalations] == ["emergency"]
     assert session.result.answers == expected.answers
+
+
+def test_keys_arrive_as_rfc2833_events_and_a_repeated_key_counts_twice(tmp_path: Path) -> None:
+    scenario = caller_scenario(tmp_path, [Step(0.5, "22"), Step(2.0, "2")])
+    peer = SippPeer(scenario).start()
+    time.sleep(0.3)
+    call = SipCall()
+    try:
+        call.invite(f"sip:person@127.0.0.1:{peer.port}", ("127.0.0.1", peer.port), timeout=10)
+        assert call.rtp.listen(no_input_timeout=4) is None and call.rtp.take_digits() == "22"
+        assert call.rtp.listen(no_input_timeout=6) is None and call.rtp.take_digits() == "2"
+        call.bye()
+    finally:
+        call.close()
+    assert peer.wait(10) == 0, peer.errors()

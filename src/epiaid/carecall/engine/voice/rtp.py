@@ -46,6 +46,7 @@ class RtpSession:
         self._digits: list[str] = []
         self._last_event_ts: int | None = None
         self._last_digit_at = 0.0
+        self._event_ended = False
         self._cursor = 0  # index of the first frame not yet consumed by listen()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -81,15 +82,17 @@ class RtpSession:
                 self.packets_in += 1
                 if pt == PT_PCMU and payload:
                     self._frames.append(_Frame(time.monotonic(), ulaw_decode(payload)))
-                elif (
-                    pt == PT_EVENT
-                    and len(payload) >= 4
-                    and payload[0] < len(EVENT_DIGITS)
-                    and ts != self._last_event_ts  # one digit per event (its packets share a timestamp)
-                ):
+                elif pt == PT_EVENT and len(payload) >= 4 and payload[0] < len(EVENT_DIGITS):
+                    # One digit per event: its packets (and the end packet's retransmissions) share a
+                    # timestamp. The same timestamp again after the event's end is a new press (a phone
+                    # replaying an identical event, as sipp's pcaps do).
+                    end = bool(payload[1] & 0x80)
+                    if ts != self._last_event_ts or (self._event_ended and not end):
+                        self._digits.append(EVENT_DIGITS[payload[0]])
+                        self._event_ended = False
+                    self._event_ended = self._event_ended or end
                     self._last_event_ts = ts
                     self._last_digit_at = time.monotonic()
-                    self._digits.append(EVENT_DIGITS[payload[0]])
 
     def received(self) -> Pcm:
         """Everything received so far, as one PCM array (for tests and recordings)."""

@@ -6,8 +6,9 @@ answered by ACK, the SDP answer giving the far end's RTP address), answers one (
 retransmission follows timer T1 (500 ms, doubling) for INVITE and BYE. Authentication, TCP/TLS, re-INVITE
 and forking are not handled: a PBX trunk that needs them is out of scope (see the README).
 
-No pure-Python SIP library on the package index is kept up and works peer-to-peer without a registrar
-(pyVoIP registers to a PBX before it can call), hence this small one; the far end in the tests is sipp.
+Why our own: pyVoIP (1.6, last released early 2024) is built around registering with a PBX before it
+calls, and pjsua2 needs the PJSIP C library built; a newer asyncio micro-library (aiosipua) was not
+evaluated for lack of time. The far end in the tests is sipp (Debian sip-tester).
 """
 
 from __future__ import annotations
