@@ -51,8 +51,14 @@ def create_job(
     targets: Form[int] = 3,
     title: Form[str] = "",
 ) -> Status[dict[str, Any]]:
-    job = services.submit_job(
-        Actor.from_request(request), genomes, reference, targets=targets, neighbours=neighbours, title=title
+    job = services.create_job(
+        Actor.from_request(request),
+        genomes,
+        reference,
+        targets=targets,
+        neighbours=neighbours,
+        title=title,
+        queue=True,
     )
     return Status(201, services.job_dict(job))
 

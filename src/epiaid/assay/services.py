@@ -82,22 +82,6 @@ def job_file(actor: Actor | Any, job_id: int, name: str) -> tuple[DesignJob, Pat
     return job, path
 
 
-def submit_job(
-    actor: Actor | Any,
-    genomes: UploadedFile | Path,
-    reference: UploadedFile | Path,
-    *,
-    targets: int = 3,
-    neighbours: UploadedFile | Path | None = None,
-    title: str = "",
-) -> DesignJob:
-    """Create the job (audited) and queue it for a worker: what the page and the API do."""
-    job = create_job(actor, genomes, reference, targets=targets, neighbours=neighbours, title=title)
-    start_job(job)
-    job.refresh_from_db()
-    return job
-
-
 def create_job(
     actor: Actor | Any,
     genomes: UploadedFile | Path,
@@ -106,8 +90,12 @@ def create_job(
     targets: int = 3,
     neighbours: UploadedFile | Path | None = None,
     title: str = "",
+    queue: bool = False,
 ) -> DesignJob:
-    """Store the inputs under MEDIA_ROOT/assay/jobs/<id>/input and return the queued job (audited)."""
+    """Store the inputs under MEDIA_ROOT/assay/jobs/<id>/input and return the job (audited).
+
+    With ``queue`` (the page and the API) it is handed to a worker at once; the demo runs it inline.
+    """
     from epiaid.core.jobs.service import check_capacity
 
     actor = require(actor, *ASSAY_ROLES, target=TARGET)
@@ -131,6 +119,9 @@ def create_job(
     job.work_dir = str(work)
     job.save(update_fields=["work_dir"])
     event(actor, AuditAction.CREATE, TARGET, object_id=job.pk, detail={"genomes": job.genomes_name})
+    if queue:
+        start_job(job)
+        job.refresh_from_db()
     return job
 
 

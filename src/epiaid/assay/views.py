@@ -28,13 +28,14 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = services.submit_job(
+            job = services.create_job(
                 actor,
                 data["genomes"],
                 data["reference"],
                 targets=data["targets"],
                 neighbours=data.get("neighbours"),
                 title=data.get("title") or "",
+                queue=True,
             )
         except EpiaidError as exc:
             form.add_error(None, exc.message)
