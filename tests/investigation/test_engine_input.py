@@ -123,3 +123,16 @@ def test_singapore_exposure_sites_parse_with_time_windows(shared_data: Path) -> 
         pd.Timestamp(first["start_ts"], unit="s", tz="UTC").tz_convert("Asia/Singapore").strftime("%m-%d %H:%M")
         == "06-01 07:35"
     )
+
+
+def test_a_qr_check_in_spanning_decades_is_refused_before_it_becomes_pings(tmp_path: Path) -> None:
+    """1970 to 2100 at a 5-minute step would be half a billion pings (hours of work and all the memory):
+    refused from the intervals alone, before a ping is made."""
+    path = tmp_path / "qr.csv"
+    path.write_text(
+        "pid,venue,time_in,time_out,lat,lon\n"
+        "S1,cafe,2020-03-04T10:00+09:00,2020-03-04T11:00+09:00,37.5,127.0\n"
+        "S1,cafe,1970-01-01T00:00+09:00,2100-01-01T00:00+09:00,37.5,127.0\n"
+    )
+    with pytest.raises(PingError, match=r"longer than 24 h.*row 2"):
+        readers.read_qr_csv(path, provider="KT")

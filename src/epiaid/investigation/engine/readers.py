@@ -121,13 +121,22 @@ def read_card_csv(
     return normalise(raw, source="card", provider=provider, assume_tz=assume_tz)
 
 
+#: The longest venue stay a QR check-in may describe, and the most pings one file may expand to: both
+#: are checked on the intervals before a single ping is made, so a check-in from 1970 to 2100 (half a
+#: billion pings) is refused at once instead of filling the memory.
+MAX_CHECKIN_HOURS = 24
+MAX_EXPANDED_PINGS = 2_000_000
+
+
 def read_qr_csv(
     path: Path | str, *, provider: str, assume_tz: str = "Asia/Seoul", step_s: int = 300, accuracy_m: float = 30.0
 ) -> pd.DataFrame:
     """QR check-ins (``pid,venue,time_in,time_out,lat,lon``) expanded to pings every ``step_s``.
 
     A check-in is an interval, not a point; expanding it at the same cadence as other sources lets
-    the one contact query treat a venue stay like any other co-location.
+    the one contact query treat a venue stay like any other co-location. Stays longer than
+    :data:`MAX_CHECKIN_HOURS`, or files that would expand past :data:`MAX_EXPANDED_PINGS`, are refused
+    before expansion.
     """
     raw = _rename(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"))
     for col in ("pid", "time_in", "time_out", "lat", "lon"):
@@ -136,6 +145,18 @@ def read_qr_csv(
     rows: list[dict[str, object]] = []
     t_in = pd.to_datetime(raw["time_in"], errors="coerce")
     t_out = pd.to_datetime(raw["time_out"], errors="coerce")
+    expanded = 0
+    for i in range(len(raw)):
+        if pd.isna(t_in.iloc[i]) or pd.isna(t_out.iloc[i]):
+            continue  # named below, row by row
+        stay_s = (t_out.iloc[i] - t_in.iloc[i]).total_seconds()
+        if stay_s > MAX_CHECKIN_HOURS * 3600:
+            raise PingError(
+                f"a check-in of {stay_s / 3600:.0f} h is longer than {MAX_CHECKIN_HOURS} h", row=i + 1, field="time_out"
+            )
+        expanded += max(0, int(stay_s // step_s) + 1)
+        if expanded > MAX_EXPANDED_PINGS:
+            raise PingError(f"the check-ins would expand to more than {MAX_EXPANDED_PINGS} pings", row=i + 1)
     for i in range(len(raw)):
         if pd.isna(t_in.iloc[i]):
             raise PingError(f"unparseable timestamp {raw['time_in'].iloc[i]!r}", row=i + 1, field="time_in")
