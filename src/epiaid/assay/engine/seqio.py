@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -70,18 +72,51 @@ class QCResult:
     n_read: int = 0
 
 
+def max_decompressed_bytes() -> int:
+    """How much a compressed FASTA may expand to (``EPIAID_MAX_DECOMPRESSED_BYTES``, default 4 GiB):
+    a few kilobytes of gzip can claim terabytes; every genome set of 2020 fits well inside."""
+    return int(os.environ.get("EPIAID_MAX_DECOMPRESSED_BYTES", str(4 * 1024**3)))
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that stops with a named error once it has produced ``limit`` bytes."""
+
+    def __init__(self, inner: IO[bytes], limit: int, name: str) -> None:
+        self.inner, self.limit, self.name, self.produced = inner, limit, name, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(min(len(buffer), self.limit - self.produced + 1))
+        self.produced += len(data)
+        if self.produced > self.limit:
+            raise FastaFormatError(f"{self.name}: decompresses to more than {self.limit} bytes; refused")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def open_text(path: Path | str) -> IO[str]:
-    """Plain, gzip, xz or bzip2 text, chosen by magic bytes (file names lie)."""
+    """Plain, gzip, xz or bzip2 text, chosen by magic bytes (file names lie); compressed input is
+    bounded by :func:`max_decompressed_bytes` as it is read (a decompression bomb stops early)."""
     path = Path(path)
     with path.open("rb") as fh:
         magic = fh.read(6)
+    opener: Any = None
     if magic.startswith(b"\x1f\x8b"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    if magic.startswith(b"\xfd7zXZ"):
-        return lzma.open(path, "rt", encoding="utf-8", errors="replace")
-    if magic.startswith(b"BZh"):
-        return bz2.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open("rt", encoding="utf-8", errors="replace")
+        opener = gzip.open
+    elif magic.startswith(b"\xfd7zXZ"):
+        opener = lzma.open
+    elif magic.startswith(b"BZh"):
+        opener = bz2.open
+    if opener is None:
+        return path.open("rt", encoding="utf-8", errors="replace")
+    bounded = _Bounded(opener(path, "rb"), max_decompressed_bytes(), path.name)
+    return io.TextIOWrapper(io.BufferedReader(bounded), encoding="utf-8", errors="replace")
 
 
 class FastaFormatError(ValueError):
