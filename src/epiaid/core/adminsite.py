@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 
 def _policies() -> tuple[set[str], set[str]]:
@@ -65,7 +65,7 @@ class EpiaidAdminSite(admin.AdminSite):
         return bool(request.user.is_active and request.user.is_superuser)
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
-        models = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        models: list[Any] = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
         read_only, proof = _policies()
         for model in models:
             base = admin_class or admin.ModelAdmin
@@ -75,9 +75,6 @@ class EpiaidAdminSite(admin.AdminSite):
                 mixins = (AuditedReads, ReadOnly)
             wrapped = type(base.__name__, (*mixins, base), {"__module__": base.__module__})
             super().register(model, wrapped, **options)
-
-    def index(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        return super().index(request, extra_context)
 
 
 class EpiaidAdminConfig(AdminConfig):
