@@ -18,6 +18,29 @@ from django.test import Client
 
 from epiaid.core.roles import GROUP_ROLES, Role
 
+
+def _reset_task_backends(*, setting: str, **_: Any) -> None:
+    """A test that changes ``TASKS`` (``jobs_inline``) gets that backend, and the next test gets the
+    queue back: django-tasks caches its backends on first use and, unlike Django 6's own ``tasks``,
+    the backport does not listen for setting changes. Without this, the backend a worker process saw
+    first (inline or queued) leaked into every later test there."""
+    if setting != "TASKS":
+        return
+    from asgiref.local import Local
+    from django_tasks import task_backends
+
+    task_backends.__dict__.pop("settings", None)
+    task_backends._connections = Local(task_backends.thread_critical)  # type: ignore[attr-defined]
+
+
+def _listen_for_task_settings() -> None:
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(_reset_task_backends, dispatch_uid="epiaid.tests.reset_task_backends")
+
+
+_listen_for_task_settings()
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("EPIAID_SHARED_DATA", REPO.parent / "shared" / "data"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
