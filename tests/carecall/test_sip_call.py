@@ -203,3 +203,16 @@ def test_keys_arrive_as_rfc2833_events_and_a_repeated_key_counts_twice(tmp_path:
     finally:
         call.close()
     assert peer.wait(10) == 0, peer.errors()
+
+
+def test_a_far_end_gone_before_our_bye_does_not_undo_the_call(tts: EspeakTTS, tmp_path: Path) -> None:
+    dialog = short_dialog(("fever",))
+    scenario = caller_scenario(tmp_path, [Step(2.0, "1")], bye_timeout=1.0)  # sipp leaves before our BYE
+    peer = SippPeer(scenario).start()
+    time.sleep(0.3)
+    transport = SipTransport(trunk=("127.0.0.1", peer.port), tts_cache=tts.cache_dir)
+    session = Session(dialog, "en")
+    outcome = transport.run(f"sip:person@127.0.0.1:{peer.port}", session, timeout=10)
+    peer.wait(20)
+    assert session.result.answers == {"fever": "yes"} and session.result.completed
+    assert [t.via for t in outcome.log.turns] == ["keypad"]

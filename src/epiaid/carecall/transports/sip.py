@@ -10,6 +10,7 @@ call runs in one process through :func:`epiaid.carecall.transports.base.drive` (
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,15 @@ class SipTransport:
 
         return ask, say_final
 
+    @staticmethod
+    def _hang_up(call: SipCall) -> None:
+        """BYE after the goodbye; a far end that no longer answers (gone, or its line dropped) does not
+        undo the call: what was answered is kept."""
+        if call.hung_up_by_peer.is_set():
+            return
+        with contextlib.suppress(SipError):
+            call.bye()
+
     def run(self, uri: str, session: Session, *, timeout: float = 30.0) -> SipCallOutcome:
         """Call ``uri``, hold the dialog over RTP, hang up (BYE) after the goodbye."""
         call = self.open(uri, timeout)
@@ -86,8 +96,7 @@ class SipTransport:
             turns = self.asker(call, session.lang, session.dialog.vocabulary)
             ask, say_final = self._callbacks(call, turns)
             result = drive(session, ask, say_final=say_final)
-            if not call.hung_up_by_peer.is_set():
-                call.bye()
+            self._hang_up(call)
             peer_hung_up = call.hung_up_by_peer.is_set()
             return SipCallOutcome(result, turns.log, peer_hung_up, call.rtp.packets_in, call.rtp.packets_out)
         finally:
@@ -109,8 +118,7 @@ class SipTransport:
             turns = self.asker(call, lang, load_dialog().vocabulary)
             ask, say_final = self._callbacks(call, turns)
             self.run_call(Actor.system("carecall"), checkin, ask=ask, say_final=say_final)
-            if not call.hung_up_by_peer.is_set():
-                call.bye()
+            self._hang_up(call)
         finally:
             call.close()
         return StartOutcome(reached=True, channel_ref=call.call_id)
