@@ -83,8 +83,20 @@ class Plan:
 # --------------------------------------------------------------------------- input screening
 
 
+def _storable(text: str) -> str:
+    """NUL written as ``\\x00``: PostgreSQL text cannot hold it, and staff should see it was there."""
+    return text.replace("\x00", "\\x00")
+
+
 def screen(text: Any) -> tuple[str, str | None]:
-    """(text as the asker wrote it, problem): problem is ``empty``, ``too_long``, ``binary`` or None."""
+    """(text as the asker wrote it, problem): problem is ``empty``, ``too_long``, ``binary`` or None.
+
+    The text comes back storable on every database: a NUL byte is kept visibly, as ``\\x00``."""
+    raw_text, problem = _screen(text)
+    return _storable(raw_text), problem
+
+
+def _screen(text: Any) -> tuple[str, str | None]:
     if isinstance(text, bytes | bytearray):
         raw = bytes(text)
         if b"\x00" in raw:
@@ -255,7 +267,7 @@ def handle_message(
     """Answer one message of a conversation and record the turn (and, on abstention, the queue item)."""
     require_system(actor)
     _check_channel(channel, session_id)
-    client_message_id = str(client_message_id or "")[:100]
+    client_message_id = _storable(str(client_message_id or ""))[:100]
     raw, problem = screen(text)
     conv = Conversation.objects.filter(channel=channel, session_id=session_id).first()
     if conv is not None and client_message_id:
