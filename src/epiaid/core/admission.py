@@ -34,21 +34,36 @@ def route_class(method: str, path: str) -> str:
     return STAFF
 
 
-def client_address(peer: str | None, forwarded_for: str, trusted: list[str]) -> str:
-    """The client: the peer, or behind a trusted proxy the right-most untrusted ``X-Forwarded-For`` hop."""
+def client_address(peer: str | None, forwarded_for: str, trusted: list[str]) -> str | None:
+    """The client: the peer, or, when the peer is a trusted proxy, the right-most ``X-Forwarded-For`` hop
+    that is not itself a trusted proxy (a malformed hop keeps the proxy's own address rather than guess).
+
+    Only trusted proxies are believed: anyone else could write any address into the header. Right-most,
+    because each proxy appends the address it saw; what a client wrote itself stands further left. The
+    audit log, the login lock-out and the rate limits all use this one rule.
+    """
 
     def is_trusted(address: str) -> bool:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False
-        return any(ip in ipaddress.ip_network(p, strict=False) for p in trusted)
+        for proxy in trusted:
+            try:
+                if ip in ipaddress.ip_network(proxy, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
 
     if not peer or not trusted or not is_trusted(peer):
-        return peer or "unknown"
+        return peer
     for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
         if not is_trusted(hop):
-            return hop
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
     return peer
 
 

@@ -112,47 +112,20 @@ class AuditAction(models.TextChoices):
     CARECALL_WEBHOOK_REFUSED = "carecall.webhook_refused"
 
 
-def _trusted(address: str, proxies: list[str]) -> bool:
-    import ipaddress
-
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for proxy in proxies:
-        try:
-            if ip in ipaddress.ip_network(proxy, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address: the peer's, or, when the peer is a trusted proxy (``EPIAID_TRUSTED_PROXIES``),
-    the right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy.
-
-    Only trusted proxies are believed: anyone else could write any address into the header. Right-most,
-    because each proxy appends the address it saw; what a client wrote itself stands further left.
-    """
+    """The client's address: the peer's, or behind a trusted proxy (``EPIAID_TRUSTED_PROXIES``) the
+    client it names (:func:`epiaid.core.admission.client_address`)."""
     if request is None:
         return None
     from django.conf import settings
 
-    peer = request.META.get("REMOTE_ADDR")
-    proxies = list(getattr(settings, "TRUSTED_PROXIES", []) or [])
-    if not peer or not proxies or not _trusted(peer, proxies):
-        return peer
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _trusted(hop, proxies):
-            import ipaddress
+    from epiaid.core.admission import client_address
 
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return peer  # a malformed entry: keep the proxy's own address rather than guess
-    return peer
+    return client_address(
+        request.META.get("REMOTE_ADDR"),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        list(getattr(settings, "TRUSTED_PROXIES", []) or []),
+    )
 
 
 def client_ip_for_axes(request: HttpRequest) -> str:

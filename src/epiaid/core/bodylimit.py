@@ -99,7 +99,7 @@ class Admit:
         peer = (scope.get("client") or (None,))[0]
         forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
         client = client_address(peer, forwarded, list(getattr(settings, "TRUSTED_PROXIES", []) or []))
-        verdict = ADMISSION.enter(klass, client)
+        verdict = ADMISSION.enter(klass, client or "unknown")
         if not verdict.admitted:
             body = refusal_body(verdict)
             head = [

@@ -30,7 +30,7 @@ def _client(scope: Any) -> str:
 
     peer = (_address(scope.client) or ("unknown", 0))[0]
     forwarded = scope.headers.get("x-forwarded-for") or ""
-    return client_address(peer, forwarded, list(getattr(settings, "TRUSTED_PROXIES", []) or []))
+    return client_address(peer, forwarded, list(getattr(settings, "TRUSTED_PROXIES", []) or [])) or "unknown"
 
 
 def _address(text: str) -> tuple[str, int] | None:
