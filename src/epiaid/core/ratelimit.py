@@ -17,8 +17,10 @@ from epiaid.core.errors import RateLimited
 
 
 def client_key(request: HttpRequest) -> str:
-    """The client's address (the first X-Forwarded-For hop only when a trusted proxy sets REMOTE_ADDR)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The client's address, behind a trusted proxy the client it names (the audit log's rule)."""
+    from epiaid.core.audit import client_ip
+
+    return client_ip(request) or "unknown"
 
 
 def check(key: str, *, limit: int, window_s: int = 60, cache_alias: str = "default") -> int:
